@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+
+from athletes.models import RunnerProfile, Squad
+
+
+class SquadForm(forms.ModelForm):
+    class Meta:
+        model = Squad
+        fields = ["name"]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Runner's email")
+
+
+class StationForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Station name")
+
+
+class AssignLeggingsForm(forms.Form):
+    leggings = forms.ModelChoiceField(queryset=None)
+    runner = forms.ModelChoiceField(queryset=None, required=False, empty_label="— unassigned —")
+
+    def __init__(self, *args, leggings_qs, runner_qs, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["leggings"].queryset = leggings_qs
+        self.fields["runner"].queryset = runner_qs
+
+
+class RunnerSignupForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    display_name = forms.CharField(max_length=80)
+    height_cm = forms.FloatField(min_value=100, max_value=230, label="Height (cm)")
+    password = forms.CharField(widget=forms.PasswordInput)
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is taken.")
+        return username
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("password"):
+            user = get_user_model()(username=data.get("username", ""), email=data.get("email", ""))
+            try:
+                validate_password(data["password"], user)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+
+class RunnerProfileForm(forms.ModelForm):
+    class Meta:
+        model = RunnerProfile
+        fields = ["display_name", "height_cm", "thigh_cm", "shank_cm"]
+        labels = {
+            "height_cm": "Height (cm)",
+            "thigh_cm": "Thigh length (cm, optional)",
+            "shank_cm": "Shank length (cm, optional)",
+        }

@@ -1,0 +1,77 @@
+"""Create the demo squad: a coach, eight runners with leggings, one ingest station. Idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from athletes.models import Coach, Membership, RunnerProfile, Squad, hash_token
+from ingest.models import IngestStation, Leggings
+
+DEMO_RUNNERS = [
+    ("Ava Okafor", 168), ("Ben Lindqvist", 183), ("Chloé Martin", 171), ("Dev Patel", 177),
+    ("Erin Walsh", 163), ("Femi Adeyemi", 186), ("Greta Novak", 174), ("Hiro Tanaka", 179),
+]
+
+
+def demo_secret(purpose: str) -> str:
+    """A stable secret for this installation, derived from SECRET_KEY, so reruns print the same."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), purpose.encode(), hashlib.sha256)
+    return digest.hexdigest()[:24]
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo coach, squad of 8 runners with leggings, and station."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        users = get_user_model().objects
+        password = demo_secret("demo-password")
+        coach, _ = users.get_or_create(
+            username="coach", defaults={"first_name": "Demo", "last_name": "Coach"}
+        )
+        coach.set_password(password)
+        coach.save()
+        Coach.objects.get_or_create(user=coach)
+        squad = Squad.objects.filter(name="Demo squad", coaches=coach).first()
+        if squad is None:
+            squad = Squad.objects.create(name="Demo squad")
+            squad.coaches.add(coach)
+
+        for number, (name, height) in enumerate(DEMO_RUNNERS, start=1):
+            user, _ = users.get_or_create(
+                username=f"runner{number}", defaults={"email": f"runner{number}@example.com"}
+            )
+            user.set_password(password)
+            user.save()
+            runner, _ = RunnerProfile.objects.update_or_create(
+                user=user, defaults={"display_name": name, "height_cm": height}
+            )
+            Membership.objects.get_or_create(squad=squad, runner=runner)
+            Leggings.objects.update_or_create(
+                serial=f"SS-{number:04d}",
+                defaults={
+                    "ble_name": f"StrideSite-{number:04d}",
+                    "ble_address": f"5A:1D:E0:00:00:{number:02X}",
+                    "owner": coach,
+                    "runner": runner,
+                },
+            )
+
+        token = demo_secret("demo-station-token")
+        IngestStation.objects.update_or_create(
+            name="Demo trackside station",
+            coach=coach,
+            defaults={"token_hash": hash_token(token), "token_hint": token[:6], "revoked_at": None},
+        )
+        self.stdout.write(
+            f"Demo squad ready: {squad.members.count()} runners (squad id {squad.pk}).\n"
+            f"  coach login:     coach / {password}\n"
+            f"  runner logins:   runner1 … runner{len(DEMO_RUNNERS)} / {password}\n"
+            f"  station token:   {token}\n"
+        )

@@ -1,0 +1,78 @@
+"""Writes on the people side: invitations, memberships, leggings assignment."""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from athletes.models import Invitation, Membership, RunnerProfile, Squad
+from ingest.models import Leggings
+from sessions.groups import runner_group
+
+
+def invitation_send(*, squad: Squad, email: str, invited_by, base_url: str) -> Invitation:
+    """Invite `email` to `squad` and mail the one-time link."""
+    invitation, token = Invitation.new(squad=squad, email=email, invited_by=invited_by)
+    link = base_url + reverse("invitation_accept", args=[token])
+    send_mail(
+        subject=f"Join {squad.name} on StrideSite",
+        message=(
+            f"{invited_by.get_full_name() or invited_by.username} invites you to the squad "
+            f"{squad.name} on StrideSite.\n\nAccept here: {link}\n\n"
+            f"The link expires on {invitation.expires_at:%Y-%m-%d %H:%M %Z}."
+        ),
+        from_email=None,
+        recipient_list=[email],
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> RunnerProfile:
+    """Join the invitation's squad as `user`, creating their runner profile if needed."""
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not locked.is_usable:
+        raise ValueError("This invitation has expired or was already used.")
+    runner, _ = RunnerProfile.objects.get_or_create(
+        user=user, defaults={"display_name": user.get_full_name() or user.username}
+    )
+    Membership.objects.get_or_create(squad=locked.squad, runner=runner)
+    locked.accepted_at = timezone.now()
+    locked.accepted_by = runner
+    locked.save(update_fields=["accepted_at", "accepted_by"])
+    return runner
+
+
+@transaction.atomic
+def runner_signup(*, username: str, email: str, password: str, display_name: str,
+                  height_cm: float) -> RunnerProfile:
+    user = get_user_model().objects.create_user(username=username, email=email, password=password)
+    return RunnerProfile.objects.create(user=user, display_name=display_name, height_cm=height_cm)
+
+
+@transaction.atomic
+def membership_remove(*, squad: Squad, runner: RunnerProfile) -> None:
+    """Take a runner out of a squad; leggings of that squad's coaches go back unassigned."""
+    Membership.objects.filter(squad=squad, runner=runner).delete()
+    still_coached_by = set(
+        Squad.objects.filter(members=runner).values_list("coaches", flat=True)
+    )
+    Leggings.objects.filter(runner=runner).exclude(owner__in=still_coached_by).update(runner=None)
+    transaction.on_commit(lambda: _recheck_live_viewers(runner))
+
+
+def _recheck_live_viewers(runner: RunnerProfile) -> None:
+    """Live sockets check access at subscribe time: ask them to re-check now."""
+    async_to_sync(get_channel_layer().group_send)(
+        runner_group(runner.pk), {"type": "access.revoked", "kind": "runner", "id": runner.pk}
+    )
+
+
+def leggings_assign(*, leggings: Leggings, runner: RunnerProfile | None) -> None:
+    leggings.runner = runner
+    leggings.save(update_fields=["runner"])

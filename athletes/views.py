@@ -1,0 +1,231 @@
+"""People pages: homes, squads, invitations. Every lookup goes through stridesite.permissions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from athletes import services
+from athletes.forms import (
+    AssignLeggingsForm,
+    InviteForm,
+    RunnerProfileForm,
+    RunnerSignupForm,
+    SquadForm,
+    StationForm,
+)
+from athletes.models import Invitation, RunnerProfile, Squad, hash_token
+from ingest.models import IngestStation
+from stridesite.permissions import (
+    coached_squads,
+    is_coach,
+    managed_leggings,
+    managed_stations,
+    visible_runners,
+    visible_sessions,
+)
+
+
+def coach_required(view):
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_coach(request.user):
+            raise PermissionDenied("Coaches only.")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if is_coach(request.user):
+        return redirect("coach_home")
+    return redirect("runner_home")
+
+
+@login_required
+def runner_home(request: HttpRequest) -> HttpResponse:
+    runner = getattr(request.user, "runner", None)
+    sessions = visible_sessions(request.user).filter(runner=runner) if runner else []
+    squads = runner.squads.all() if runner else []
+    return render(
+        request,
+        "athletes/runner_home.html",
+        {"runner": runner, "sessions": sessions, "squads": squads},
+    )
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    runner = getattr(request.user, "runner", None)
+    if runner is None:
+        raise PermissionDenied("No runner profile.")
+    form = RunnerProfileForm(request.POST or None, instance=runner)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Profile saved.")
+        return redirect("runner_home")
+    return render(request, "athletes/profile_edit.html", {"form": form})
+
+
+@login_required
+def runner_detail(request: HttpRequest, runner_id: int) -> HttpResponse:
+    runner = get_object_or_404(visible_runners(request.user), pk=runner_id)
+    sessions = visible_sessions(request.user).filter(runner=runner)
+    return render(request, "athletes/runner_detail.html", {"runner": runner, "sessions": sessions})
+
+
+@coach_required
+def coach_home(request: HttpRequest) -> HttpResponse:
+    form = SquadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            squad = form.save()
+            squad.coaches.add(request.user)
+        messages.success(request, f"Squad {squad.name} created.")
+        return redirect("squad_detail", squad_id=squad.pk)
+    squads = coached_squads(request.user).prefetch_related("members")
+    return render(request, "athletes/coach_home.html", {"squads": squads, "form": form})
+
+
+def _squad_context(request: HttpRequest, squad: Squad, **forms) -> dict:
+    members = squad.members.select_related("user").prefetch_related("leggings")
+    context = {
+        "squad": squad,
+        "members": members,
+        "invitations": squad.invitations.pending(),
+        "stations": managed_stations(request.user).filter(coach__in=squad.coaches.all()),
+        "invite_form": InviteForm(),
+        "station_form": StationForm(),
+        "assign_form": AssignLeggingsForm(
+            leggings_qs=managed_leggings(request.user), runner_qs=members
+        ),
+    }
+    context.update(forms)
+    return context
+
+
+@coach_required
+def squad_detail(request: HttpRequest, squad_id: int) -> HttpResponse:
+    squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
+    return render(request, "athletes/squad_detail.html", _squad_context(request, squad))
+
+
+@coach_required
+@require_POST
+def squad_invite(request: HttpRequest, squad_id: int) -> HttpResponse:
+    squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        context = _squad_context(request, squad, invite_form=form)
+        return render(request, "athletes/squad_detail.html", context, status=400)
+    services.invitation_send(
+        squad=squad,
+        email=form.cleaned_data["email"],
+        invited_by=request.user,
+        base_url=request.build_absolute_uri("/")[:-1],
+    )
+    messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+    return redirect("squad_detail", squad_id=squad.pk)
+
+
+@coach_required
+@require_POST
+def invitation_cancel(request: HttpRequest, squad_id: int, invitation_id: int) -> HttpResponse:
+    squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
+    get_object_or_404(squad.invitations.pending(), pk=invitation_id).delete()
+    messages.success(request, "Invitation withdrawn.")
+    return redirect("squad_detail", squad_id=squad.pk)
+
+
+@coach_required
+@require_POST
+def squad_remove_runner(request: HttpRequest, squad_id: int, runner_id: int) -> HttpResponse:
+    squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
+    runner = get_object_or_404(squad.members.all(), pk=runner_id)
+    services.membership_remove(squad=squad, runner=runner)
+    messages.success(request, f"{runner} removed from {squad}.")
+    return redirect("squad_detail", squad_id=squad.pk)
+
+
+@coach_required
+@require_POST
+def squad_assign_leggings(request: HttpRequest, squad_id: int) -> HttpResponse:
+    squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
+    form = AssignLeggingsForm(
+        request.POST,
+        leggings_qs=managed_leggings(request.user),
+        runner_qs=squad.members.all(),
+    )
+    if not form.is_valid():
+        context = _squad_context(request, squad, assign_form=form)
+        return render(request, "athletes/squad_detail.html", context, status=400)
+    services.leggings_assign(leggings=form.cleaned_data["leggings"], runner=form.cleaned_data["runner"])
+    messages.success(request, "Leggings assignment saved.")
+    return redirect("squad_detail", squad_id=squad.pk)
+
+
+@coach_required
+@require_POST
+def station_create(request: HttpRequest, squad_id: int) -> HttpResponse:
+    squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
+    form = StationForm(request.POST)
+    if not form.is_valid():
+        context = _squad_context(request, squad, station_form=form)
+        return render(request, "athletes/squad_detail.html", context, status=400)
+    station, token = IngestStation.new(name=form.cleaned_data["name"], coach=request.user)
+    # The token is rendered once, in this response, and never again.
+    context = _squad_context(request, squad, new_token=token, new_station=station)
+    return render(request, "athletes/squad_detail.html", context)
+
+
+@coach_required
+@require_POST
+def station_revoke(request: HttpRequest, squad_id: int, station_id: int) -> HttpResponse:
+    squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
+    station = get_object_or_404(managed_stations(request.user), pk=station_id)
+    station.revoke()
+    messages.success(request, f"Token of {station} revoked.")
+    return redirect("squad_detail", squad_id=squad.pk)
+
+
+@login_required
+@require_POST
+def squad_leave(request: HttpRequest, squad_id: int) -> HttpResponse:
+    runner = getattr(request.user, "runner", None)
+    if runner is None:
+        raise PermissionDenied("No runner profile.")
+    squad = get_object_or_404(runner.squads.all(), pk=squad_id)
+    services.membership_remove(squad=squad, runner=runner)
+    messages.success(request, f"You left {squad}.")
+    return redirect("runner_home")
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
+    if invitation is None or not invitation.is_usable:
+        return render(request, "athletes/invitation_invalid.html", status=410)
+    signup_form = RunnerSignupForm(initial={"email": invitation.email})
+    if request.method == "POST":
+        if request.user.is_authenticated:
+            services.invitation_accept(invitation=invitation, user=request.user)
+            messages.success(request, f"Welcome to {invitation.squad}.")
+            return redirect("runner_home")
+        signup_form = RunnerSignupForm(request.POST)
+        if signup_form.is_valid():
+            with transaction.atomic():
+                runner: RunnerProfile = services.runner_signup(**signup_form.cleaned_data)
+                services.invitation_accept(invitation=invitation, user=runner.user)
+            login(request, runner.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {invitation.squad}.")
+            return redirect("runner_home")
+    return render(
+        request,
+        "athletes/invitation_accept.html",
+        {"invitation": invitation, "signup_form": signup_form, "token": token},
+    )

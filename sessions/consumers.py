@@ -1,0 +1,71 @@
+"""Browser websocket for live streaming: subscribe to a squad or a runner, receive their events.
+
+Every subscription is checked against stridesite.permissions before `group_add`.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from sessions.groups import runner_group, squad_group
+from stridesite.permissions import coached_squads, visible_runners
+
+
+@database_sync_to_async
+def _may_watch(user, kind: str, object_id: int) -> bool:
+    if kind == "squad":
+        return coached_squads(user).filter(pk=object_id).exists()
+    return visible_runners(user).filter(pk=object_id).exists()
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Messages in: `{"subscribe": "squad"|"runner", "id": N}`, `{"unsubscribe": ..., "id": N}`.
+
+    Messages out: `{"type": "subscribed"|"error"|<event type>, ...}`.
+    """
+
+    async def connect(self) -> None:
+        self.groups_joined: set[str] = set()
+        if not self.scope["user"].is_authenticated:
+            await self.close(code=4401)
+            return
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        action = "subscribe" if "subscribe" in content else "unsubscribe"
+        kind = content.get(action)
+        object_id = content.get("id")
+        if kind not in ("squad", "runner") or not isinstance(object_id, int):
+            await self.send_json({"type": "error", "error": "expected {subscribe: squad|runner, id: int}"})
+            return
+        group = squad_group(object_id) if kind == "squad" else runner_group(object_id)
+        if action == "unsubscribe":
+            await self._leave(group)
+            return
+        if not await _may_watch(self.scope["user"], kind, object_id):
+            await self.send_json({"type": "error", "error": "not found", kind: object_id})
+            return
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+        await self.send_json({"type": "subscribed", kind: object_id})
+
+    async def _leave(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.discard(group)
+
+    async def live_event(self, message: dict) -> None:
+        """A squad or runner event from the ingest side, forwarded as is."""
+        await self.send_json(message["event"])
+
+    async def access_revoked(self, message: dict) -> None:
+        """Sent to a group when a viewer loses access: re-check and drop what is no longer allowed."""
+        kind, object_id = message["kind"], message["id"]
+        group = squad_group(object_id) if kind == "squad" else runner_group(object_id)
+        if group in self.groups_joined and not await _may_watch(self.scope["user"], kind, object_id):
+            await self._leave(group)
+            await self.send_json({"type": "unsubscribed", kind: object_id, "reason": "access revoked"})

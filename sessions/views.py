@@ -1,0 +1,31 @@
+"""Run session pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from stridesite.permissions import deletable_sessions, visible_sessions
+
+
+@login_required
+def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(
+        visible_sessions(request.user).select_related("runner", "leggings"), pk=session_id
+    )
+    can_delete = deletable_sessions(request.user).filter(pk=session.pk).exists()
+    return render(
+        request, "sessions/session_detail.html", {"session": session, "can_delete": can_delete}
+    )
+
+
+@login_required
+@require_POST
+def session_delete(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(deletable_sessions(request.user), pk=session_id)
+    session.delete()
+    messages.success(request, "Session deleted.")
+    return redirect("runner_home")

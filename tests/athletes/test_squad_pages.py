@@ -1,0 +1,127 @@
+"""Coach pages: full control of own squads, nothing of others'."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from athletes.models import Invitation, Membership, Squad
+from ingest.models import IngestStation
+from tests.factories import make_leggings
+
+
+def test_coach_home_lists_own_squads_only(world, login):
+    page = login(world.coach_a).get(reverse("coach_home")).text
+    assert "Squad A" in page and "Squad B" not in page
+
+
+def test_coach_creates_a_squad_and_coaches_it(world, login):
+    login(world.coach_a).post(reverse("coach_home"), {"name": "Sprinters"})
+    assert list(Squad.objects.get(name="Sprinters").coaches.all()) == [world.coach_a]
+
+
+def test_squad_page_shows_members(world, login):
+    page = login(world.coach_a).get(reverse("squad_detail", args=[world.squad_a.pk])).text
+    assert "Alice" in page and "Arno" in page and "Bea" not in page
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("squad_detail", lambda w: [w.squad_b.pk]),
+        ("squad_invite", lambda w: [w.squad_b.pk]),
+        ("squad_remove_runner", lambda w: [w.squad_b.pk, w.bea.pk]),
+        ("squad_assign_leggings", lambda w: [w.squad_b.pk]),
+        ("station_create", lambda w: [w.squad_b.pk]),
+    ],
+)
+def test_a_coach_cannot_touch_another_coachs_squad(world, login, name, args):
+    client = login(world.coach_a)
+    url = reverse(name, args=args(world))
+    post = {"email": "x@example.com", "name": "Sneaky", "leggings": world.leggings_a.pk,
+            "runner": world.bea.pk}
+    response = client.post(url, post) if name != "squad_detail" else client.get(url)
+    assert response.status_code == 404
+    assert world.squad_b.members.count() == 2
+    assert not Invitation.objects.exists()
+    assert not IngestStation.objects.filter(name="Sneaky").exists()
+    world.leggings_a.refresh_from_db()
+    assert world.leggings_a.runner == world.alice
+    assert not mail.outbox
+
+
+def test_coach_removes_a_runner(world, login):
+    login(world.coach_a).post(reverse("squad_remove_runner", args=[world.squad_a.pk, world.arno.pk]))
+    assert not Membership.objects.filter(squad=world.squad_a, runner=world.arno).exists()
+
+
+def test_coach_cannot_remove_a_runner_of_another_squad_through_own_squad(world, login):
+    url = reverse("squad_remove_runner", args=[world.squad_a.pk, world.bea.pk])
+    assert login(world.coach_a).post(url).status_code == 404
+    assert world.squad_b.members.filter(pk=world.bea.pk).exists()
+
+
+def test_coach_assigns_own_leggings_to_a_squad_runner(world, login):
+    spare = make_leggings(world.coach_a)
+    login(world.coach_a).post(
+        reverse("squad_assign_leggings", args=[world.squad_a.pk]),
+        {"leggings": spare.pk, "runner": world.arno.pk},
+    )
+    spare.refresh_from_db()
+    assert spare.runner == world.arno
+
+
+def test_coach_cannot_assign_another_coachs_leggings(world, login):
+    response = login(world.coach_a).post(
+        reverse("squad_assign_leggings", args=[world.squad_a.pk]),
+        {"leggings": world.leggings_b.pk, "runner": world.arno.pk},
+    )
+    assert response.status_code == 400
+    world.leggings_b.refresh_from_db()
+    assert world.leggings_b.runner == world.bea
+
+
+def test_coach_cannot_assign_leggings_to_a_runner_outside_the_squad(world, login):
+    spare = make_leggings(world.coach_a)
+    response = login(world.coach_a).post(
+        reverse("squad_assign_leggings", args=[world.squad_a.pk]),
+        {"leggings": spare.pk, "runner": world.bea.pk},
+    )
+    assert response.status_code == 400
+    spare.refresh_from_db()
+    assert spare.runner is None
+
+
+def test_station_token_is_shown_once_and_stored_hashed(world, login):
+    client = login(world.coach_a)
+    page = client.post(reverse("station_create", args=[world.squad_a.pk]), {"name": "Track 1"}).text
+    station = IngestStation.objects.get(name="Track 1")
+    token = page.split('id="new-token">')[1].split("<")[0]
+    assert IngestStation.objects.for_token(token) == station
+    assert token not in station.token_hash
+    again = client.get(reverse("squad_detail", args=[world.squad_a.pk])).text
+    assert token not in again and station.token_hint in again
+
+
+def test_coach_revokes_a_station_and_its_token_is_refused(world, login):
+    from tests.factories import make_station
+
+    station, token = make_station(world.coach_a)
+    login(world.coach_a).post(reverse("station_revoke", args=[world.squad_a.pk, station.pk]))
+    assert IngestStation.objects.for_token(token) is None
+
+
+def test_coach_cannot_revoke_another_coachs_station(world, login):
+    from tests.factories import make_station
+
+    station, token = make_station(world.coach_b)
+    url = reverse("station_revoke", args=[world.squad_a.pk, station.pk])
+    assert login(world.coach_a).post(url).status_code == 404
+    assert IngestStation.objects.for_token(token) == station
+
+
+def test_invalid_invite_form_shows_error_and_sends_nothing(world, login):
+    response = login(world.coach_a).post(
+        reverse("squad_invite", args=[world.squad_a.pk]), {"email": "not-an-email"}
+    )
+    assert response.status_code == 400 and "errorlist" in response.text
+    assert not mail.outbox and not Invitation.objects.exists()
