@@ -1,0 +1,405 @@
+"""The stride engine: samples in (any chunking), finished strides out, batch = streaming.
+
+Pipeline per segment of gap-free grid samples (one file per hop, see docs/metrics.md):
+
+1. `calibration` per 2-second block, from earlier blocks only: flexion axis per
+   sensor, standing tilt and gyro bias from the latest standing-still block.
+2. Per sample: flexion rate w = (ω − bias)·axis integrated to φ, sagittal
+   specific force (f_a, f_b), shank jerk.
+3. `events`: mid-swing peaks, IC, TO per leg.
+4. `strides`: per-stride orientation and SPEC §5 metrics, vectorised.
+5. Running check, zones, symmetry.
+
+Every decision reads a fixed window of data around an event and is taken only
+once that window has arrived, so the output is the same whatever the chunk
+sizes; `analyze` is simply one feed of the whole recording. Buffers are trimmed
+behind the oldest open event: memory is bounded however long the session.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from metrics.core import calibration as cal
+from metrics.core.events import initial_contacts, midswing_peaks, seconds, toe_offs
+from metrics.core.recording import Recording
+from metrics.core.resample import GridChunk, GridResampler
+from metrics.core.strides import Body, SegmentSignals, stride_metrics
+from metrics.core.symmetry import SymmetryTracker
+from metrics.core.zones import ZoneTable, pace_band
+
+SENSORS = ("left_thigh", "left_shank", "right_thigh", "right_shank")
+LEGS = ("left", "right")
+BLOCK_S = 2.0
+AXIS_BLOCKS = 10  # flexion axis from the last 20 s of motion
+AXIS_MIN_SAMPLES_S = 2.0
+GYRO_SATURATION_DPS = 1990.0
+ACCEL_SATURATION_MS2 = 15.9 * cal.G
+# A running stride (SPEC §5: standing, walking and shuffles produce none): cadence at least
+# 140 steps/min, a flight phase (contact under half the stride) and a real kickback.
+RUNNING_STRIDE_S = (0.38, 0.86)
+RUNNING_MAX_DUTY = 0.47
+RUNNING_MIN_KICKBACK_DEG = 70.0
+STRIDE_S = (0.3, 1.5)
+KEEP_S = 4.0  # history kept behind the oldest open event
+PUSH_ROWS = 8192  # rows handed to a segment at a time, so a batch run stays small in memory
+
+
+@dataclass
+class Stride:
+    leg: str
+    t_start: float
+    t_toe_off: float
+    t_end: float
+    kickback_deg: float
+    shank_back_deg: float
+    heel_rise_cm: float
+    knee_elevation_deg: float
+    knee_rise_cm: float
+    cadence_spm: float
+    contact_ms: int
+    speed_mps: float
+    pace_band: str
+    zone: dict[str, str]
+    symmetry_pct: dict[str, float | None] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def estimate_sample_rate(t: np.ndarray) -> float:
+    """Sample rate from the median time step (robust to lost rows)."""
+    steps = np.diff(t)
+    steps = steps[steps > 0]
+    if len(steps) < 8:
+        raise ValueError("too few samples to tell the sample rate")
+    return float(1.0 / np.median(steps))
+
+
+class _BlockCalibration:
+    """Per-block statistics and the parameters they give the next block."""
+
+    def __init__(self, rate: float) -> None:
+        self.block = int(round(BLOCK_S * rate))
+        self.min_moving = int(AXIS_MIN_SAMPLES_S * rate)
+        self.moments: deque = deque(maxlen=AXIS_BLOCKS)  # (4, 3, 3) per block
+        self.counts: deque = deque(maxlen=AXIS_BLOCKS)
+        self.standing: tuple[np.ndarray, np.ndarray] | None = None  # (4,3) accel, (4,3) gyro
+
+    def add_block(self, raw: np.ndarray) -> None:
+        moments, counts, standing = [], [], []
+        for s in range(4):
+            accel, gyro = raw[:, 6 * s: 6 * s + 3], raw[:, 6 * s + 3: 6 * s + 6]
+            m, c = cal.gyro_moment(gyro)
+            moments.append(m)
+            counts.append(c)
+            standing.append(cal.standing_means(accel, gyro))
+        self.moments.append(np.stack(moments))
+        self.counts.append(np.array(counts))
+        if all(s is not None for s in standing):
+            self.standing = (np.stack([s[0] for s in standing]), np.stack([s[1] for s in standing]))
+
+    def params(self) -> dict[str, np.ndarray]:
+        """Axis, basis, bias and standing tilt of each sensor for the next block."""
+        if self.moments:
+            moment = np.sum(np.stack(self.moments), axis=0)
+            count = np.sum(np.stack(self.counts), axis=0)
+        else:
+            moment, count = np.zeros((4, 3, 3)), np.zeros(4, dtype=int)
+        axes, a_s, b_s, bias, tilt = [], [], [], [], []
+        for s in range(4):
+            axis = cal.flexion_axis(moment[s], int(count[s]), self.min_moving)
+            a, b = cal.sagittal_basis(axis)
+            f_mean = self.standing[0][s] if self.standing else None
+            g_mean = self.standing[1][s] if self.standing else np.zeros(3)
+            axes.append(axis)
+            a_s.append(a)
+            b_s.append(b)
+            bias.append(g_mean)
+            tilt.append(cal.static_tilt(f_mean, a, b))
+        return {"axis": np.stack(axes), "a": np.stack(a_s), "b": np.stack(b_s),
+                "bias": np.stack(bias), "tilt": np.array(tilt)}
+
+
+@dataclass
+class _Found:
+    """A stride found in the grid, before conversion to times and labels."""
+
+    leg: str
+    start: int
+    toe_off: int
+    end: int
+    values: dict[str, float]
+
+
+class _Segment:
+    """Grid samples of one gap-free segment and the per-leg event state."""
+
+    def __init__(self, rate: float, calibration: _BlockCalibration) -> None:
+        self.rate = rate
+        self.cal = calibration
+        self.offset = 0  # absolute grid index of buffer row 0
+        self.raw = np.empty((0, 24))
+        self.phi = np.empty((0, 4))
+        self.f_a = np.empty((0, 4))
+        self.f_b = np.empty((0, 4))
+        self.ws = np.empty((0, 4))
+        self.jerk = np.empty((0, 4))
+        self.tilt = np.empty((0, 4))  # standing tilt in force at each sample
+        self.params = calibration.params()
+        self.blocks_done = 0
+        self.scan_from = {leg: 0 for leg in LEGS}
+        self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
+        self.last = {leg: None for leg in LEGS}  # (midswing, ic) of the leg's last contact
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.raw)
+
+    def push(self, rows: np.ndarray) -> None:
+        """Append grid rows, computing per-sample signals block by block."""
+        pieces = []
+        while len(rows):
+            in_block = self.cal.block - (self.end % self.cal.block)
+            piece, rows = rows[:in_block], rows[in_block:]
+            pieces.append(self._signals(piece, pieces[-1] if pieces else None))
+            if (self.end + sum(len(p[0]) for p in pieces)) % self.cal.block == 0:
+                self._extend(pieces)
+                pieces = []
+                self.cal.add_block(self.raw[-self.cal.block:])
+                self.params = self.cal.params()
+        self._extend(pieces)
+
+    def _signals(self, piece: np.ndarray, before: tuple | None) -> tuple[np.ndarray, ...]:
+        """(raw, w, φ, f_a, f_b, jerk, tilt) of a piece inside one block."""
+        p = self.params
+        accel = piece.reshape(-1, 4, 6)[:, :, :3]
+        gyro = piece.reshape(-1, 4, 6)[:, :, 3:]
+        w = np.einsum("nsk,sk->ns", gyro - p["bias"], p["axis"])
+        if before is not None:
+            prev_raw, prev_w, prev_phi = before[0][-1], before[1][-1], before[2][-1]
+        elif len(self.raw):
+            prev_raw, prev_w, prev_phi = self.raw[-1], self.ws[-1], self.phi[-1]
+        else:
+            prev_raw, prev_w, prev_phi = piece[0], w[0], np.zeros(4)
+        steps = 0.5 * (np.vstack([prev_w, w[:-1]]) + w) * np.radians(1.0) / self.rate
+        phi = np.cumsum(np.vstack([prev_phi, steps]), axis=0)[1:]
+        prev_accel = prev_raw.reshape(4, 6)[:, :3]
+        jerk = np.linalg.norm(np.diff(np.concatenate([prev_accel[None], accel]), axis=0), axis=2)
+        return (piece, w, phi, np.einsum("nsk,sk->ns", accel, p["a"]),
+                np.einsum("nsk,sk->ns", accel, p["b"]), jerk,
+                np.broadcast_to(p["tilt"], (len(piece), 4)))
+
+    def _extend(self, pieces: list[tuple[np.ndarray, ...]]) -> None:
+        if not pieces:
+            return
+        for i, name in enumerate(("raw", "ws", "phi", "f_a", "f_b", "jerk", "tilt")):
+            setattr(self, name, np.concatenate([getattr(self, name)] + [p[i] for p in pieces]))
+
+    def find_strides(self, body: Body, final: bool, skipped: Counter) -> list[_Found]:
+        found: list[_Found] = []
+        for side, leg in enumerate(LEGS):
+            found.extend(self._leg_strides(leg, 2 * side, 2 * side + 1, body, skipped))
+        if final:
+            self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
+        self._trim()
+        return found
+
+    def _leg_strides(self, leg: str, thigh: int, shank: int, body: Body, skipped: Counter) -> list[_Found]:
+        rate, off = self.rate, self.offset
+        ws, jerk = self.ws[:, shank], self.jerk[:, shank]
+        half = seconds(0.2, rate)
+        peaks = midswing_peaks(ws, self.scan_from[leg] - off, len(ws) - half, rate) + off
+        self.scan_from[leg] = max(self.scan_from[leg], self.end - half)
+        pending = np.concatenate([self.pending[leg], peaks])
+        ics, resolved = initial_contacts(ws, jerk, pending - off, rate)
+        self.pending[leg] = pending[resolved:]
+        starts, mids, ends = [], [], []
+        for peak, ic in zip(pending[:resolved], ics + off, strict=True):
+            last = self.last[leg]
+            if ic < off:  # the swing never ended: the chain of strides breaks here
+                self.last[leg] = None
+                continue
+            if last is not None and ic <= last[1]:
+                continue
+            if last is not None and last[1] < peak and STRIDE_S[0] <= (ic - last[1]) / rate <= STRIDE_S[1]:
+                starts.append(last[1])
+                mids.append(peak)
+                ends.append(ic)
+            self.last[leg] = (peak, ic)
+        if not starts:
+            return []
+        start, mid, end = (np.array(x) - off for x in (starts, mids, ends))
+        toe = toe_offs(self.phi[:, thigh], start, mid, rate)
+        signals = [SegmentSignals(self.ws[:, s], self.phi[:, s], self.f_a[:, s], self.f_b[:, s])
+                   for s in (thigh, shank)]
+        batch = stride_metrics(signals[0], signals[1], start, toe, end,
+                               self.tilt[start, thigh], self.tilt[start, shank], body, rate)
+        faults = self._sensor_faults(start, end, thigh, shank)
+        out = []
+        for i in range(len(start)):
+            reason = faults[i] or _not_running(batch, i, rate, end[i] - start[i])
+            if reason:
+                skipped[reason] += 1
+                continue
+            values = {name: float(getattr(batch, name)[i]) for name in (
+                "kickback_deg", "shank_back_deg", "heel_rise_cm", "knee_elevation_deg",
+                "knee_rise_cm", "cadence_spm", "contact_ms", "speed_mps")}
+            out.append(_Found(leg, int(start[i] + off), int(toe[i] + off), int(end[i] + off), values))
+        return out
+
+    def _sensor_faults(self, start: np.ndarray, end: np.ndarray, thigh: int, shank: int) -> list[str]:
+        faults = []
+        for s0, s1 in zip(start, end, strict=True):
+            rows = self.raw[s0: s1 + 1].reshape(-1, 4, 6)[:, [thigh, shank]]
+            if (np.ptp(rows[:, :, 3:], axis=0) < 1e-6).all(axis=1).any():
+                faults.append("sensor_flat")
+            elif (np.abs(rows[:, :, 3:]) >= GYRO_SATURATION_DPS).any() or (
+                np.abs(rows[:, :, :3]) >= ACCEL_SATURATION_MS2
+            ).any():
+                faults.append("saturated")
+            else:
+                faults.append("")
+        return faults
+
+    def _trim(self) -> None:
+        """Drop history behind every open event (bounded memory)."""
+        marks = [self.end]
+        for leg in LEGS:
+            marks.append(self.scan_from[leg])
+            if len(self.pending[leg]):
+                marks.append(int(self.pending[leg][0]))
+            if self.last[leg] is not None:
+                marks.append(self.last[leg][1])
+        keep_from = min(marks) - int(KEEP_S * self.rate)
+        drop = keep_from - self.offset
+        if drop > 2 * self.rate * KEEP_S:
+            for name in ("raw", "phi", "f_a", "f_b", "ws", "jerk", "tilt"):
+                setattr(self, name, getattr(self, name)[drop:])
+            self.offset += drop
+
+
+def _not_running(batch, i: int, rate: float, length: int) -> str:
+    stride_s = length / rate
+    if not batch.gravity_ok[i]:
+        return "implausible_orientation"
+    if not (RUNNING_STRIDE_S[0] <= stride_s <= RUNNING_STRIDE_S[1]):
+        return "not_running"
+    if batch.contact_ms[i] / 1000 >= RUNNING_MAX_DUTY * stride_s:
+        return "not_running"
+    if batch.kickback_deg[i] < RUNNING_MIN_KICKBACK_DEG:
+        return "not_running"
+    return ""
+
+
+class StrideEngine:
+    """Feed samples in chunks of any size; get each stride as soon as it is complete.
+
+    `feed(t, imu)` takes times (s) and an (n, 24) array in the SPEC §4 column order.
+    """
+
+    def __init__(self, body: Body, *, sample_rate: float | None = None,
+                 zones: ZoneTable | None = None, pinned_band: str | None = None) -> None:
+        self.body = body
+        self.zones = zones or ZoneTable()
+        self.pinned_band = pinned_band
+        self.skipped: Counter = Counter()
+        self._rate = sample_rate
+        self._waiting_t: list[np.ndarray] = []
+        self._waiting_v: list[np.ndarray] = []
+        self._resampler: GridResampler | None = None
+        self._calibration: _BlockCalibration | None = None
+        self._segment: _Segment | None = None
+        self._segment_t0 = 0.0
+        self._symmetry = SymmetryTracker()
+
+    @property
+    def sample_rate(self) -> float | None:
+        return self._rate
+
+    def feed(self, t: np.ndarray, imu: np.ndarray) -> list[Stride]:
+        t = np.asarray(t, dtype=float)
+        imu = np.asarray(imu, dtype=float)
+        if imu.ndim != 2 or imu.shape[1] != 24 or len(imu) != len(t):
+            raise ValueError(f"expected t (n,) and imu (n, 24), got {t.shape} and {imu.shape}")
+        if self._resampler is None:
+            self._waiting_t.append(t)
+            self._waiting_v.append(imu)
+            waiting = np.concatenate(self._waiting_t)
+            if self._rate is None and len(waiting) < 64:
+                return []
+            t, imu = waiting, np.concatenate(self._waiting_v)
+            self._waiting_t, self._waiting_v = [], []
+            self._start(t)
+        return self._process(self._resampler.feed(t, imu), final=False)
+
+    def finish(self) -> list[Stride]:
+        """End of stream: flush what is held and close every open stride."""
+        if self._resampler is None:
+            if not self._waiting_t:
+                return []
+            t = np.concatenate(self._waiting_t)
+            imu = np.concatenate(self._waiting_v)
+            self._waiting_t, self._waiting_v = [], []
+            self._start(t)
+            return self._process(self._resampler.feed(t, imu, final=True), final=True)
+        return self._process(self._resampler.feed(np.empty(0), np.empty((0, 24)), final=True), final=True)
+
+    def _start(self, t: np.ndarray) -> None:
+        if self._rate is None:
+            self._rate = estimate_sample_rate(t[:64])
+        self._resampler = GridResampler(self._rate)
+        self._calibration = _BlockCalibration(self._rate)
+
+    def _process(self, chunks: list[GridChunk], final: bool) -> list[Stride]:
+        found: list[tuple[float, _Found]] = []
+        for chunk in chunks:
+            if chunk.new_segment or self._segment is None:
+                if self._segment is not None:
+                    found += self._collect(final=True)
+                self._segment = _Segment(self._rate, self._calibration)
+                self._segment_t0 = chunk.segment_t0
+            for lo in range(0, len(chunk.rows), PUSH_ROWS):
+                self._segment.push(chunk.rows[lo: lo + PUSH_ROWS])
+                found += self._collect(final=False)
+        if final and self._segment is not None:
+            found += self._collect(final=True)
+        for reason, count in self._resampler.dropped.items():
+            self.skipped[reason] = count
+        found.sort(key=lambda item: (item[0] + item[1].end / self._rate, item[1].leg))
+        return [self._label(t0, f) for t0, f in found]
+
+    def _collect(self, final: bool) -> list[tuple[float, _Found]]:
+        """Strides the current segment completed, each with its segment's time origin."""
+        return [(self._segment_t0, f) for f in self._segment.find_strides(self.body, final, self.skipped)]
+
+    def _label(self, t0: float, f: _Found) -> Stride:
+        dt = 1.0 / self._rate
+        t_end = t0 + f.end * dt
+        v = f.values
+        band = self.pinned_band or pace_band(v["speed_mps"])
+        stride = Stride(
+            leg=f.leg, t_start=round(t0 + f.start * dt, 4), t_toe_off=round(t0 + f.toe_off * dt, 4),
+            t_end=round(t_end, 4), kickback_deg=round(v["kickback_deg"], 2),
+            shank_back_deg=round(v["shank_back_deg"], 2), heel_rise_cm=round(v["heel_rise_cm"], 2),
+            knee_elevation_deg=round(v["knee_elevation_deg"], 2), knee_rise_cm=round(v["knee_rise_cm"], 2),
+            cadence_spm=round(v["cadence_spm"], 1), contact_ms=int(round(v["contact_ms"])),
+            speed_mps=round(v["speed_mps"], 2), pace_band=band,
+            zone=self.zones.label(band, v["kickback_deg"], v["knee_elevation_deg"]),
+        )
+        stride.symmetry_pct = self._symmetry.add(
+            f.leg, t_end, {"kickback": v["kickback_deg"], "knee_elevation": v["knee_elevation_deg"]}
+        )
+        return stride
+
+
+def analyze(recording: Recording, body: Body, *, zones: ZoneTable | None = None,
+            sample_rate: float | None = None) -> tuple[list[Stride], Counter]:
+    """Batch analysis: the streaming engine fed the whole recording at once."""
+    engine = StrideEngine(body, zones=zones, sample_rate=sample_rate)
+    strides = engine.feed(recording.t, recording.imu) + engine.finish()
+    strides.sort(key=lambda s: (s.leg, s.t_start))
+    return strides, engine.skipped

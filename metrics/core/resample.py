@@ -1,0 +1,142 @@
+"""Put samples on a uniform grid: fill short gaps (lost packets), split at long ones.
+
+Each filled value is a cubic through the two samples on either side of the gap
+(linear where a side has only one), so the result depends only on nearby samples
+and is the same however the stream was chunked. A gap longer than `max_gap_s`
+ends the segment: no stride is ever built across it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_GAP_S = 0.1
+
+
+@dataclass
+class GridChunk:
+    """Consecutive grid rows of one segment; `new_segment` marks a segment's first chunk."""
+
+    segment_t0: float
+    first_index: int
+    rows: np.ndarray  # (n, channels)
+    new_segment: bool
+
+
+def _lagrange(xs: np.ndarray, ys: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Polynomial through points (xs, ys) (rows), evaluated at x."""
+    out = np.zeros((len(x), ys.shape[1]))
+    for j in range(len(xs)):
+        weight = np.ones(len(x))
+        for m in range(len(xs)):
+            if m != j:
+                weight *= (x - xs[m]) / (xs[j] - xs[m])
+        out += weight[:, None] * ys[j]
+    return out
+
+
+class GridResampler:
+    """Raw (t, values) in → GridChunks out. Holds back the newest sample for gap filling."""
+
+    def __init__(self, sample_rate: float, max_gap_s: float = MAX_GAP_S) -> None:
+        self.dt = 1.0 / sample_rate
+        self.max_gap = max(int(round(max_gap_s * sample_rate)), 1)
+        self.dropped: Counter = Counter()
+        self._t0: float | None = None
+        self._k = np.empty(0, dtype=np.int64)  # grid indices of held raw samples
+        self._v = np.empty((0, 0))
+        self._emitted = 0  # grid index of the next row to emit
+        self._last_t = -np.inf
+
+    def feed(self, t: np.ndarray, values: np.ndarray, final: bool = False) -> list[GridChunk]:
+        """Grid rows that are now certain; `final` flushes everything held (end of stream)."""
+        t, values = self._sanitise(np.asarray(t, float), np.asarray(values, float))
+        chunks: list[GridChunk] = []
+        while True:
+            if self._t0 is None:
+                if not len(t):
+                    break
+                self._start_segment(t[0], values.shape[1])
+            k = np.rint((t - self._t0) / self.dt).astype(np.int64)
+            previous = self._k[-1] if len(self._k) else (k[0] - 1 if len(k) else 0)
+            jumps = np.flatnonzero(np.diff(k, prepend=previous) > self.max_gap + 1)
+            split = int(jumps[0]) if jumps.size else len(t)
+            self._hold(k[:split], values[:split])
+            breaking = split < len(t)
+            chunk = self._emit(final=breaking or final)
+            if chunk is not None:
+                chunks.append(chunk)
+            if not breaking:
+                break
+            self.dropped["long_gaps"] += 1
+            self._t0 = None
+            t, values = t[split:], values[split:]
+        return chunks
+
+    def _sanitise(self, t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Drop rows with non-finite values and rows whose time does not move forward."""
+        finite = np.isfinite(t) & np.isfinite(values).all(axis=1)
+        self.dropped["non_finite_rows"] += int((~finite).sum())
+        t, values = t[finite], values[finite]
+        forward = t > np.maximum.accumulate(np.concatenate([[self._last_t], t]))[:-1]
+        self.dropped["non_monotonic_rows"] += int((~forward).sum())
+        t, values = t[forward], values[forward]
+        if len(t):
+            self._last_t = t[-1]
+        return t, values
+
+    def _start_segment(self, t0: float, channels: int) -> None:
+        self._t0 = t0
+        self._k = np.empty(0, dtype=np.int64)
+        self._v = np.empty((0, channels))
+        self._emitted = 0
+        self._fresh = True
+
+    def _hold(self, k: np.ndarray, v: np.ndarray) -> None:
+        if not len(k):
+            return
+        keep = np.diff(k, prepend=self._k[-1] if len(self._k) else k[0] - 1) > 0
+        self.dropped["same_instant_rows"] += int((~keep).sum())
+        self._k = np.concatenate([self._k, k[keep]])
+        self._v = np.concatenate([self._v, v[keep]])
+
+    def _emit(self, final: bool) -> GridChunk | None:
+        """Grid rows from `_emitted` on: all when final, else only rows whose gaps are decided."""
+        k, v = self._k, self._v
+        if len(k) < (1 if final else 2):
+            return None
+        end = k[-1] + 1 if final else k[-2] + 1
+        start = self._emitted
+        if end <= start:
+            return None
+        rows = np.empty((end - start, v.shape[1]))
+        present = (k >= start) & (k < end)
+        rows[k[present] - start] = v[present]
+        filled = np.ones(end - start, dtype=bool)
+        filled[k[present] - start] = False
+        for gap_start, gap_end in _runs(filled):
+            rows[gap_start:gap_end] = self._fill(start + gap_start, start + gap_end)
+        chunk = GridChunk(self._t0, start, rows, new_segment=self._fresh)
+        self._fresh = False
+        self._emitted = end
+        # Keep the two raw samples before the emit point for the next gap's cubic.
+        keep_from = max(int(np.searchsorted(k, end)) - 2, 0)
+        self._k, self._v = k[keep_from:], v[keep_from:]
+        return chunk
+
+    def _fill(self, lo: int, hi: int) -> np.ndarray:
+        k, v = self._k, self._v
+        after = int(np.searchsorted(k, hi))
+        before = after - 1
+        support = [i for i in (before - 1, before, after, after + 1) if 0 <= i < len(k)]
+        xs = k[support].astype(float)
+        return _lagrange(xs, v[support], np.arange(lo, hi, dtype=float))
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of True in mask."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
