@@ -30,7 +30,7 @@ from scipy.spatial.transform import Rotation
 G = 9.81
 SENSORS = ("left_thigh", "left_shank", "right_thigh", "right_shank")
 GYRO_RANGE_DPS = 2000.0
-ACCEL_RANGE_MS2 = 16 * G
+ACCEL_RANGE_G = 32  # the leggings' declared accelerometer range (docs/ble-protocol.md)
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,11 @@ class SensorErrors:
     gyro_noise_dps: float = 0.3
     accel_bias_ms2: float = 0.15
     accel_noise_ms2: float = 0.08
-    impact_g: float = 6.0
+    impact_g: float = 4.0
     long_axis_rotation_deg: float = 8.0
     packet_loss: float = 0.0
     samples_per_packet: int = 5
+    accel_range_g: float = ACCEL_RANGE_G
 
 
 @dataclass
@@ -108,8 +109,8 @@ def _run_knots(v: float, duty: float, kb: float, ke: float) -> tuple[list, list]
     """Thigh and shank knots (phase in stride, angle in degrees) of one running stride."""
     t_ic, t_to = 0.62 * ke, -(10 + 2.0 * v)
     swing_forward = 12 + 2.0 * v
-    s_ic, s_to = swing_forward - 7, -(35 + 2.0 * v)
-    kb_phase = duty + 0.38 * (1 - duty)
+    s_ic, s_to = swing_forward - 4, -(35 + 2.0 * v)
+    kb_phase = duty + 0.33 * (1 - duty)
     ke_phase = 0.84
     thigh_at_kb = t_to + 0.75 * (ke - t_to)
     thigh = [
@@ -126,7 +127,7 @@ def _run_knots(v: float, duty: float, kb: float, ke: float) -> tuple[list, list]
         (duty, s_to),
         (kb_phase, thigh_at_kb - kb),
         (0.75 + 0.1 * duty, 0.5 * (thigh_at_kb - kb) + 0.5 * swing_forward),
-        (0.92, swing_forward),
+        (0.95, swing_forward),
     ]
     return thigh, shank
 
@@ -262,10 +263,13 @@ def _grf(t: np.ndarray, legs: list[_LegPlan], cycles: list[_Cycle], impact_g: fl
             lo, hi = np.searchsorted(t, [cycle.t, t_to])
             s = (t[lo:hi] - cycle.t) / (t_to - cycle.t)
             step, contact = cycle.duration / 2, t_to - cycle.t
-            fz[lo:hi] += np.pi * G * step / (2 * contact) * np.sin(np.pi * s)
-            fx[lo:hi] += -0.35 * G * np.sin(2 * np.pi * s) + cycle.accel * step / contact
+            # Impact transient (impulse 0.25·impact_g·G·τ·e), then a half-sine carrying the rest
+            # of the body weight over the step: the vertical impulse per step is exactly g·step.
             tau = (t[lo:hi] - cycle.t) / 0.008
-            fz[lo:hi] += impact_g * 0.25 * G * tau * np.exp(1 - tau)
+            spike = impact_g * 0.25 * G
+            carried = G * step - spike * 0.008 * np.e
+            fz[lo:hi] += np.pi * carried / (2 * contact) * np.sin(np.pi * s) + spike * tau * np.exp(1 - tau)
+            fx[lo:hi] += -0.35 * G * np.sin(2 * np.pi * s) + cycle.accel * step / contact
             in_contact[lo:hi] = True
     # Standing and walking: the body is carried all the time.
     for cycle in cycles:
@@ -308,7 +312,7 @@ def simulate(
         sh = _segment_kinematics(shank, t)
         true_angles[f"{side}_thigh"], true_angles[f"{side}_shank"] = th[0], sh[0]
         f_thigh = grf + _rigid_terms(th, 0.5 * runner.thigh_m)
-        f_shank = grf + _rigid_terms(th, runner.thigh_m) + _rigid_terms(sh, 0.45 * runner.shank_m)
+        f_shank = grf + _rigid_terms(th, runner.thigh_m) + _rigid_terms(sh, 0.5 * runner.shank_m)
         f_shank = f_shank + _impact_shock(t, plan, errors.impact_g, rng)
         for segment, f, kin in (("thigh", f_thigh, th), ("shank", f_shank, sh)):
             psi = _long_axis_rotation(t, plan, errors.long_axis_rotation_deg, rng)
@@ -328,8 +332,12 @@ def simulate(
 
 
 def _segment_kinematics(spline: CubicSpline, t: np.ndarray) -> tuple[np.ndarray, ...]:
-    """θ (deg), θ' (rad/s), θ'' (rad/s²) at t."""
-    return spline(t), np.radians(spline(t, 1)), np.radians(spline(t, 2))
+    """θ (deg), θ' (rad/s), θ'' (rad/s²) at t; held still outside the knots."""
+    lo, hi = spline.x[0], spline.x[-1]
+    inside = (t >= lo) & (t <= hi)
+    tc = np.clip(t, lo, hi)
+    return (spline(tc), np.where(inside, np.radians(spline(tc, 1)), 0.0),
+            np.where(inside, np.radians(spline(tc, 2)), 0.0))
 
 
 def _rigid_terms(kin: tuple[np.ndarray, ...], distance: float) -> np.ndarray:
@@ -341,7 +349,7 @@ def _rigid_terms(kin: tuple[np.ndarray, ...], distance: float) -> np.ndarray:
 
 
 def _impact_shock(t, plan: _LegPlan, impact_g: float, rng) -> np.ndarray:
-    """Shank vibration after each running contact: a damped 25 Hz oscillation (X, Z)."""
+    """Shank vibration after each running contact: a damped 25 Hz oscillation (X, Z), zero-mean."""
     shock = np.zeros((len(t), 2))
     for cycle, _ in plan.strides:
         if cycle.mode != "run":
@@ -350,6 +358,7 @@ def _impact_shock(t, plan: _LegPlan, impact_g: float, rng) -> np.ndarray:
         dt = t[lo:hi] - cycle.t
         amplitude = impact_g * G * rng.uniform(0.5, 1.0)
         wave = amplitude * np.exp(-dt / 0.012) * np.cos(2 * np.pi * 25 * dt)
+        wave -= wave.mean()  # soft-tissue wobble: no net velocity change
         shock[lo:hi, 0] += -0.4 * wave
         shock[lo:hi, 1] += wave
     return shock
@@ -394,7 +403,8 @@ def _sensor_readings(kin, psi, f_world, t, errors: SensorErrors, rng, sample_rat
     gyro += rng.normal(0, errors.gyro_noise_dps, gyro.shape)
     accel = accel + rng.uniform(-1, 1, 3) * errors.accel_bias_ms2
     accel += rng.normal(0, errors.accel_noise_ms2, accel.shape)
-    return np.column_stack([_quantise(accel, ACCEL_RANGE_MS2), _quantise(gyro, GYRO_RANGE_DPS)])
+    accel_range = errors.accel_range_g * G
+    return np.column_stack([_quantise(accel, accel_range), _quantise(gyro, GYRO_RANGE_DPS)])
 
 
 def _mounting(n: int, errors: SensorErrors, rng) -> np.ndarray:
@@ -433,7 +443,9 @@ def _truth(side: str, plan: _LegPlan, thigh: CubicSpline, shank: CubicSpline) ->
         t_next = plan.strides[i + 1][0].t
         fine = np.arange(t_to, t_next, 0.0005)
         th, sh = thigh(fine), shank(fine)
-        steady = all(c.mode == "run" for c in cycles[max(i - 1, 0): i + 3])
+        previous = cycles[i - 1] if i else None
+        contiguous = previous is not None and abs(previous.t + previous.duration - cycle.t) < 1e-6
+        steady = contiguous and all(c.mode == "run" for c in cycles[i - 1: i + 3])
         out.append(
             TrueStride(
                 leg=side, t_start=cycle.t, t_toe_off=t_to, t_end=t_next,
@@ -449,15 +461,16 @@ def _truth(side: str, plan: _LegPlan, thigh: CubicSpline, shank: CubicSpline) ->
 def standard_session(
     speed: float = 3.5, run_seconds: float = 120.0, *, with_walks: bool = True
 ) -> list[Phase]:
-    """Stand, walk in, run (with a surge to 1.3× speed), walk out, stand."""
+    """Stand, walk in, run (with a surge to 1.3× speed, at most 9.5 m/s), walk out, stand."""
     phases = [Phase("stand", 4.0)]
     if with_walks:
         phases.append(Phase("walk", 8.0, 1.4))
     third = run_seconds / 3
+    surge = min(1.3 * speed, max(speed, 9.5))
     phases += [
         Phase("run", third, speed),
-        Phase("run", third / 2, speed, 1.3 * speed),
-        Phase("run", third / 2, 1.3 * speed, speed),
+        Phase("run", third / 2, speed, surge),
+        Phase("run", third / 2, surge, speed),
         Phase("run", third, speed),
     ]
     if with_walks:

@@ -5,10 +5,11 @@
   mostly about the knee/hip flexion axis; Seel et al., "IMU-based joint angle
   measurement for gait analysis", Sensors 2014). Its sign is chosen to agree with
   the nominal z axis, which mounting errors of ≲ 10° cannot flip.
-- Sagittal basis: the nominal long axis x projected onto the plane normal to
-  the flexion axis, and its perpendicular in that plane.
-- Standing still: the segment is vertical (SPEC §3, θ ≈ 0), so the sensor's tilt
-  in the sagittal plane is its mounting offset, and the mean gyro is its bias.
+- Long axis: while standing the segment is vertical (SPEC §3, θ ≈ 0), so gravity
+  gives the long axis in the sensor frame (nominal x until the runner has stood
+  still); the mean gyro then is the bias.
+- Sagittal basis: that long axis and the forward axis, both normal to the flexion
+  axis, which is estimated from the gyro with the long-axis component removed.
 """
 
 from __future__ import annotations
@@ -30,18 +31,31 @@ def gyro_moment(gyro: np.ndarray) -> tuple[np.ndarray, int]:
     return moving.T @ moving, len(moving)
 
 
-def flexion_axis(moment: np.ndarray, count: int, min_count: int) -> np.ndarray:
-    """Unit flexion axis in the sensor frame; nominal z until enough motion was seen."""
+def long_axis(f_standing: np.ndarray | None) -> np.ndarray:
+    """The segment's long axis in the sensor frame: gravity's direction while standing."""
+    if f_standing is None:
+        return NOMINAL_X
+    return -f_standing / np.linalg.norm(f_standing)
+
+
+def flexion_axis(moment: np.ndarray, count: int, min_count: int, along: np.ndarray) -> np.ndarray:
+    """Unit flexion axis, normal to the long axis `along`; nominal until enough motion was seen.
+
+    The gyro's second moment is projected off the long axis first, so the twist of the
+    segment about itself cannot tilt the estimate.
+    """
     if count < min_count:
-        return NOMINAL_Z
-    _, vectors = np.linalg.eigh(moment)
+        axis = NOMINAL_Z - (NOMINAL_Z @ along) * along
+        return axis / np.linalg.norm(axis)
+    projection = np.eye(3) - np.outer(along, along)
+    _, vectors = np.linalg.eigh(projection @ moment @ projection)
     axis = vectors[:, -1]
     return axis if axis @ NOMINAL_Z >= 0 else -axis
 
 
-def sagittal_basis(axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b): the long axis and the forward axis in the plane normal to `axis`."""
-    a = NOMINAL_X - (NOMINAL_X @ axis) * axis
+def sagittal_basis(axis: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b): the long axis and the forward axis, both normal to the flexion `axis`."""
+    a = along - (along @ axis) * axis
     a /= np.linalg.norm(a)
     return a, np.cross(axis, a)
 

@@ -22,8 +22,10 @@ from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from scipy.signal import lfilter
 
 from metrics.core import calibration as cal
+from metrics.core.declip import Declipper
 from metrics.core.events import initial_contacts, midswing_peaks, seconds, toe_offs
 from metrics.core.recording import Recording
 from metrics.core.resample import GridChunk, GridResampler
@@ -37,7 +39,6 @@ BLOCK_S = 2.0
 AXIS_BLOCKS = 10  # flexion axis from the last 20 s of motion
 AXIS_MIN_SAMPLES_S = 2.0
 GYRO_SATURATION_DPS = 1990.0
-ACCEL_SATURATION_MS2 = 15.9 * cal.G
 # A running stride (SPEC §5: standing, walking and shuffles produce none): cadence at least
 # 140 steps/min, a flight phase (contact under half the stride) and a real kickback.
 RUNNING_STRIDE_S = (0.38, 0.86)
@@ -45,6 +46,8 @@ RUNNING_MAX_DUTY = 0.47
 RUNNING_MIN_KICKBACK_DEG = 70.0
 STRIDE_S = (0.3, 1.5)
 KEEP_S = 4.0  # history kept behind the oldest open event
+TWIST_ALPHA = 1 / 300  # high-pass of the twist angle: ~1.5 s at 200 Hz
+IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: doubt that stride's own orientation
 PUSH_ROWS = 8192  # rows handed to a segment at a time, so a batch run stays small in memory
 
 
@@ -111,9 +114,10 @@ class _BlockCalibration:
             moment, count = np.zeros((4, 3, 3)), np.zeros(4, dtype=int)
         axes, a_s, b_s, bias, tilt = [], [], [], [], []
         for s in range(4):
-            axis = cal.flexion_axis(moment[s], int(count[s]), self.min_moving)
-            a, b = cal.sagittal_basis(axis)
             f_mean = self.standing[0][s] if self.standing else None
+            along = cal.long_axis(f_mean)
+            axis = cal.flexion_axis(moment[s], int(count[s]), self.min_moving, along)
+            a, b = cal.sagittal_basis(axis, along)
             g_mean = self.standing[1][s] if self.standing else np.zeros(3)
             axes.append(axis)
             a_s.append(a)
@@ -149,18 +153,27 @@ class _Segment:
         self.ws = np.empty((0, 4))
         self.jerk = np.empty((0, 4))
         self.tilt = np.empty((0, 4))  # standing tilt in force at each sample
+        self.filled = np.empty(0, dtype=bool)  # interpolated across lost samples
+        self.clipped = np.empty(0, dtype=bool)  # accelerometer clipped beyond repair
+        self.declipper = Declipper()
+        self.twist_sum = np.zeros(4)
+        self.twist_state = np.zeros((1, 4))
         self.params = calibration.params()
         self.blocks_done = 0
         self.scan_from = {leg: 0 for leg in LEGS}
         self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
         self.last = {leg: None for leg in LEGS}  # (midswing, ic) of the leg's last contact
+        self.last_angles: dict[str, tuple[int, np.ndarray] | None] = {leg: None for leg in LEGS}
 
     @property
     def end(self) -> int:
         return self.offset + len(self.raw)
 
-    def push(self, rows: np.ndarray) -> None:
-        """Append grid rows, computing per-sample signals block by block."""
+    def push(self, rows: np.ndarray, filled: np.ndarray, final: bool = False) -> None:
+        """Append grid rows (declipped HOLD rows late), computing per-sample signals by block."""
+        rows, filled, clipped = self.declipper.push(rows, filled, final)
+        self.filled = np.concatenate([self.filled, filled])
+        self.clipped = np.concatenate([self.clipped, clipped])
         pieces = []
         while len(rows):
             in_block = self.cal.block - (self.end % self.cal.block)
@@ -174,11 +187,19 @@ class _Segment:
         self._extend(pieces)
 
     def _signals(self, piece: np.ndarray, before: tuple | None) -> tuple[np.ndarray, ...]:
-        """(raw, w, φ, f_a, f_b, jerk, tilt) of a piece inside one block."""
+        """(raw, w, φ, f_a, f_b, jerk, tilt) of a piece inside one block.
+
+        Thigh and shank twist about their long axis through the stride, which turns the
+        sensor's forward and flexion axes about it: the twist ψ (the long-axis rate,
+        integrated and high-passed) is undone before projecting on the sagittal plane.
+        """
         p = self.params
         accel = piece.reshape(-1, 4, 6)[:, :, :3]
-        gyro = piece.reshape(-1, 4, 6)[:, :, 3:]
-        w = np.einsum("nsk,sk->ns", gyro - p["bias"], p["axis"])
+        gyro = piece.reshape(-1, 4, 6)[:, :, 3:] - p["bias"]
+        twist = self._twist(np.einsum("nsk,sk->ns", gyro, p["a"]))
+        cos, sin = np.cos(twist), np.sin(twist)
+        w = np.einsum("nsk,sk->ns", gyro, p["axis"]) * cos + np.einsum("nsk,sk->ns", gyro, p["b"]) * sin
+        f_b = np.einsum("nsk,sk->ns", accel, p["b"]) * cos - np.einsum("nsk,sk->ns", accel, p["axis"]) * sin
         if before is not None:
             prev_raw, prev_w, prev_phi = before[0][-1], before[1][-1], before[2][-1]
         elif len(self.raw):
@@ -189,9 +210,16 @@ class _Segment:
         phi = np.cumsum(np.vstack([prev_phi, steps]), axis=0)[1:]
         prev_accel = prev_raw.reshape(4, 6)[:, :3]
         jerk = np.linalg.norm(np.diff(np.concatenate([prev_accel[None], accel]), axis=0), axis=2)
-        return (piece, w, phi, np.einsum("nsk,sk->ns", accel, p["a"]),
-                np.einsum("nsk,sk->ns", accel, p["b"]), jerk,
+        return (piece, w, phi, np.einsum("nsk,sk->ns", accel, p["a"]), f_b, jerk,
                 np.broadcast_to(p["tilt"], (len(piece), 4)))
+
+    def _twist(self, long_axis_rate: np.ndarray) -> np.ndarray:
+        """ψ (rad): the long-axis rate integrated, minus its slow mean (first-order high-pass)."""
+        raw = np.cumsum(np.vstack([self.twist_sum, np.radians(long_axis_rate) / self.rate]), axis=0)[1:]
+        self.twist_sum = raw[-1]
+        mean, self.twist_state = lfilter([TWIST_ALPHA], [1, TWIST_ALPHA - 1], raw, axis=0,
+                                         zi=self.twist_state)
+        return raw - mean
 
     def _extend(self, pieces: list[tuple[np.ndarray, ...]]) -> None:
         if not pieces:
@@ -236,12 +264,21 @@ class _Segment:
         toe = toe_offs(self.phi[:, thigh], start, mid, rate)
         signals = [SegmentSignals(self.ws[:, s], self.phi[:, s], self.f_a[:, s], self.f_b[:, s])
                    for s in (thigh, shank)]
-        batch = stride_metrics(signals[0], signals[1], start, toe, end,
-                               self.tilt[start, thigh], self.tilt[start, shank], body, rate)
         faults = self._sensor_faults(start, end, thigh, shank)
+        impact = seconds(IMPACT_S, rate)
+        filled = np.concatenate([[0], np.cumsum(self.filled)])
+        no_gap_at_impact = filled[np.minimum(start + impact, len(self.filled))] == filled[start]
+        trusted = no_gap_at_impact & np.array([f != "clipped" for f in faults], dtype=bool)
+        before = self.last_angles[leg]
+        before = (before[0] - off, before[1], before[2]) if before is not None else None
+        batch = stride_metrics(signals[0], signals[1], start, toe, end, self.tilt[start][:, [thigh, shank]],
+                               body, rate, trusted=trusted, before=before)
+        if batch.oriented[-1]:
+            self.last_angles[leg] = (int(end[-1] + off), batch.end_theta[-1], int(batch.carried_run[-1]))
         out = []
         for i in range(len(start)):
-            reason = faults[i] or _not_running(batch, i, rate, end[i] - start[i])
+            reason = (faults[i] if faults[i] != "clipped" else "") or _not_running(
+                batch, i, rate, end[i] - start[i])
             if reason:
                 skipped[reason] += 1
                 continue
@@ -257,10 +294,10 @@ class _Segment:
             rows = self.raw[s0: s1 + 1].reshape(-1, 4, 6)[:, [thigh, shank]]
             if (np.ptp(rows[:, :, 3:], axis=0) < 1e-6).all(axis=1).any():
                 faults.append("sensor_flat")
-            elif (np.abs(rows[:, :, 3:]) >= GYRO_SATURATION_DPS).any() or (
-                np.abs(rows[:, :, :3]) >= ACCEL_SATURATION_MS2
-            ).any():
+            elif (np.abs(rows[:, :, 3:]) >= GYRO_SATURATION_DPS).any():
                 faults.append("saturated")
+            elif self.clipped[s0: s1 + 1].any():
+                faults.append("clipped")  # angles fine, stride-mean force not: carry orientation
             else:
                 faults.append("")
         return faults
@@ -277,14 +314,14 @@ class _Segment:
         keep_from = min(marks) - int(KEEP_S * self.rate)
         drop = keep_from - self.offset
         if drop > 2 * self.rate * KEEP_S:
-            for name in ("raw", "phi", "f_a", "f_b", "ws", "jerk", "tilt"):
+            for name in ("raw", "phi", "f_a", "f_b", "ws", "jerk", "tilt", "filled", "clipped"):
                 setattr(self, name, getattr(self, name)[drop:])
             self.offset += drop
 
 
 def _not_running(batch, i: int, rate: float, length: int) -> str:
     stride_s = length / rate
-    if not batch.gravity_ok[i]:
+    if not batch.oriented[i]:
         return "implausible_orientation"
     if not (RUNNING_STRIDE_S[0] <= stride_s <= RUNNING_STRIDE_S[1]):
         return "not_running"
@@ -363,7 +400,7 @@ class StrideEngine:
                 self._segment = _Segment(self._rate, self._calibration)
                 self._segment_t0 = chunk.segment_t0
             for lo in range(0, len(chunk.rows), PUSH_ROWS):
-                self._segment.push(chunk.rows[lo: lo + PUSH_ROWS])
+                self._segment.push(chunk.rows[lo: lo + PUSH_ROWS], chunk.filled[lo: lo + PUSH_ROWS])
                 found += self._collect(final=False)
         if final and self._segment is not None:
             found += self._collect(final=True)
@@ -374,6 +411,8 @@ class StrideEngine:
 
     def _collect(self, final: bool) -> list[tuple[float, _Found]]:
         """Strides the current segment completed, each with its segment's time origin."""
+        if final:
+            self._segment.push(np.empty((0, 24)), np.empty(0, dtype=bool), final=True)
         return [(self._segment_t0, f) for f in self._segment.find_strides(self.body, final, self.skipped)]
 
     def _label(self, t0: float, f: _Found) -> Stride:

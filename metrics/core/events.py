@@ -22,8 +22,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 MIDSWING_MIN_DPS = 150.0
 MIDSWING_HALF_WINDOW_S = 0.2  # a mid-swing peak dominates ±0.2 s (strides last ≥ 0.4 s)
 SWING_END_MAX_S = 0.35  # forward swing ends (shank ω ≤ 0) within this time of mid-swing
-IC_BEFORE_S = 0.04  # foot strike searched from 40 ms before swing end …
-IC_AFTER_S = 0.12  # … to 120 ms after
+IC_BEFORE_S = 0.01  # foot strike searched from the end of the forward swing (swing-leg retraction) …
+IC_AFTER_S = 0.15  # … to 150 ms after
 TO_AFTER_IC_S = 0.04
 
 
@@ -88,5 +88,6 @@ def toe_offs(theta_thigh: np.ndarray, ic_start: np.ndarray, midswing: np.ndarray
     length = np.maximum(midswing - lo, 1)
     width = int(length.max()) if length.size else 1
     idx = lo[:, None] + np.arange(width)
-    values = np.where(idx < (lo + length)[:, None], theta_thigh[np.minimum(idx, len(theta_thigh) - 1)], np.inf)
+    inside = idx < (lo + length)[:, None]
+    values = np.where(inside, theta_thigh[np.minimum(idx, len(theta_thigh) - 1)], np.inf)
     return lo + np.argmin(values, axis=1)

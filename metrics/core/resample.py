@@ -23,6 +23,7 @@ class GridChunk:
     segment_t0: float
     first_index: int
     rows: np.ndarray  # (n, channels)
+    filled: np.ndarray  # (n,) True where a row was interpolated across lost samples
     new_segment: bool
 
 
@@ -119,7 +120,7 @@ class GridResampler:
         filled[k[present] - start] = False
         for gap_start, gap_end in _runs(filled):
             rows[gap_start:gap_end] = self._fill(start + gap_start, start + gap_end)
-        chunk = GridChunk(self._t0, start, rows, new_segment=self._fresh)
+        chunk = GridChunk(self._t0, start, rows, filled, new_segment=self._fresh)
         self._fresh = False
         self._emitted = end
         # Keep the two raw samples before the emit point for the next gap's cubic.

@@ -53,8 +53,9 @@ class SegmentSignals:
 class _Window:
     idx: np.ndarray  # (n, L) sample indices of each stride, IC to next IC
     period: np.ndarray  # (n, L) mask of one whole period [IC, next IC)
-    ends: tuple[np.ndarray, np.ndarray]  # first and last column of each row
+    ends: tuple[np.ndarray, np.ndarray]  # first and last column of each row's period
     seconds: np.ndarray  # (n,) stride time
+    metric_end: np.ndarray  # (n,) column of the stride's last IC
 
 
 def _mean_force(seg: SegmentSignals, w: _Window) -> tuple[np.ndarray, ...]:
@@ -87,10 +88,12 @@ def _velocity(terms: list[tuple[float, np.ndarray, np.ndarray]], rows: np.ndarra
     return v
 
 
-def _segment_angle(seg: SegmentSignals, w: _Window, delta: np.ndarray, lever: list, distance: float):
-    """θ (deg) of one segment over each stride, and |stride-mean specific force| (m/s²).
+def _segment_angle(seg: SegmentSignals, w: _Window, delta: np.ndarray, lever: list, distance: float,
+                   c_fixed: np.ndarray) -> dict[str, np.ndarray]:
+    """θ (deg) of one segment over each stride, its rate, |stride-mean specific force| ÷ its expected value, and θ at the end.
 
-    `lever` holds the proximal segments' (length, θ, θ') terms of the sensor's velocity.
+    `lever` holds the proximal segments' (length, θ, θ') terms of the sensor's velocity;
+    rows where `c_fixed` is not NaN take that offset instead of the stride's own.
     """
     phi, a, b = _mean_force(seg, w)
     rate = seg.rate[w.idx]
@@ -102,7 +105,11 @@ def _segment_angle(seg: SegmentSignals, w: _Window, delta: np.ndarray, lever: li
         terms = lever + [(distance, theta, rate)]
         dv = _velocity(terms, rows, last) - _velocity(terms, rows, first)
         c = _offset(a, b, dv, w)
-    return np.degrees(phi + (c - delta)[:, None]), rate, np.hypot(a, b)
+    c = np.where(np.isnan(c_fixed), c, c_fixed)
+    theta = np.degrees(phi + (c - delta)[:, None])
+    expected = np.hypot(dv[:, 0] / w.seconds, G + dv[:, 1] / w.seconds)
+    return {"theta": theta, "rate": rate, "force_ratio": np.hypot(a, b) / expected,
+            "end": theta[rows, w.metric_end]}
 
 
 def _refined_extreme(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -134,28 +141,80 @@ class StrideBatch:
     cadence_spm: np.ndarray
     contact_ms: np.ndarray
     speed_mps: np.ndarray
-    gravity_ok: np.ndarray
+    oriented: np.ndarray  # the orientation is trustworthy (own or carried from the previous stride)
+    end_theta: np.ndarray  # (n, 2) thigh and shank angle at the stride's last IC, degrees
+    carried_run: np.ndarray  # strides in a row, up to this one, whose orientation was carried
+
+
+MAX_CARRIED = 8
+FLIGHT_LEAD_S = 0.025
+# |stride-mean specific force| within 12 % of what gravity and the sensor's velocity change
+# predict, else the stride's own orientation is doubted.
+FORCE_TOLERANCE = 0.12
 
 
 def stride_metrics(
     thigh: SegmentSignals, shank: SegmentSignals, start: np.ndarray, toe_off: np.ndarray,
-    end: np.ndarray, delta_thigh: np.ndarray, delta_shank: np.ndarray, body: Body, rate: float,
+    end: np.ndarray, delta: np.ndarray, body: Body, rate: float, *,
+    trusted: np.ndarray, before: tuple[int, np.ndarray, int] | None = None,
 ) -> StrideBatch:
-    """All SPEC §5 per-stride metrics for strides [start, end] with toe-off, indices into the signals."""
+    """All SPEC §5 per-stride metrics for strides [start, end] with toe-off, indices into the signals.
+
+    `delta` (n, 2): standing tilts (rad) of thigh and shank. A stride whose own orientation
+    is doubted (not `trusted`: lost samples at its impact, or a stride-mean specific force
+    far from g) continues the previous stride's angles at its IC instead, when that stride
+    ends exactly where it starts: `before` = (end index, (θ_thigh, θ_shank), strides carried
+    in a row) of the last stride of an earlier batch. At most MAX_CARRIED strides in a row
+    are carried, so gyro drift cannot build up.
+    """
+    # Orientation window: one whole period from a flight instant shortly before IC, where the
+    # hip is in free fall, so a few ms of IC error do not change the sensor's velocity.
+    lead = int(round(FLIGHT_LEAD_S * rate))
     length = end - start
-    cols = np.arange(int(length.max()) + 1)
-    idx = start[:, None] + cols
-    inside = cols <= length[:, None]
-    idx = np.where(inside, idx, end[:, None])
+    cols = np.arange(int(length.max()) + lead + 1)
+    idx = (start - lead)[:, None] + cols
+    idx = np.where(cols <= (length + lead)[:, None], idx, end[:, None])
     period = cols < length[:, None]
-    swing = inside & (cols >= (toe_off - start)[:, None])
-    window = _Window(idx, period, (np.zeros_like(length), length), length / rate)
+    window = _Window(idx, period, (np.zeros_like(length), length), length / rate, length + lead)
+    mcols = cols[: cols.size - lead]  # metric columns: IC to next IC
+    inside = mcols <= length[:, None]
+    swing = inside & (mcols >= (toe_off - start)[:, None])
 
     lt, ls = body.thigh_m, body.shank_m
-    theta_t, rate_t, g_thigh = _segment_angle(thigh, window, delta_thigh, [], body.thigh_sensor_at * lt)
-    theta_s, _, g_shank = _segment_angle(
-        shank, window, delta_shank, [(lt, theta_t, rate_t)], body.shank_sensor_at * ls
-    )
+    free = np.full((len(start), 2), np.nan)
+
+    def orient(c_fixed: np.ndarray) -> tuple[dict, dict]:
+        th = _segment_angle(thigh, window, delta[:, 0], [], body.thigh_sensor_at * lt, c_fixed[:, 0])
+        sh = _segment_angle(shank, window, delta[:, 1], [(lt, th["theta"], th["rate"])],
+                            body.shank_sensor_at * ls, c_fixed[:, 1])
+        return th, sh
+
+    th, sh = orient(free)
+    own_ok = trusted & (np.abs(th["force_ratio"] - 1) < FORCE_TOLERANCE) & (
+        np.abs(sh["force_ratio"] - 1) < FORCE_TOLERANCE)
+    oriented = own_ok.copy()
+    carried_run = np.zeros(len(start), dtype=int)
+    if not own_ok.all():
+        fixed = free.copy()
+        end_theta = np.column_stack([th["end"], sh["end"]])
+        for i in np.flatnonzero(~own_ok):
+            if i > 0 and end[i - 1] == start[i] and oriented[i - 1]:
+                carried, run = end_theta[i - 1], carried_run[i - 1]
+            elif i == 0 and before is not None and before[0] == start[0]:
+                carried, run = before[1], before[2]
+            else:
+                continue
+            if run >= MAX_CARRIED:
+                continue
+            lead_turn = np.array([thigh.phi[start[i]] - thigh.phi[start[i] - lead],
+                                  shank.phi[start[i]] - shank.phi[start[i] - lead]])
+            fixed[i] = np.radians(carried) + delta[i] - lead_turn
+            oriented[i] = True
+            carried_run[i] = run + 1
+            phi_end = np.array([thigh.phi[end[i]] - thigh.phi[start[i]], shank.phi[end[i]] - shank.phi[start[i]]])
+            end_theta[i] = carried + np.degrees(phi_end)
+        th, sh = orient(fixed)
+    theta_t, theta_s = th["theta"][:, lead:], sh["theta"][:, lead:]
     rt, rs = np.radians(theta_t), np.radians(theta_s)
     knee_elevation = _refined_extreme(theta_t, swing)
     heel = (lt + ls) - (lt * np.cos(rt) + ls * np.cos(rs))
@@ -165,7 +224,6 @@ def stride_metrics(
     to_col = toe_off - start
     contact_s = to_col / rate
     sweep = ankle_x[:, 0] - ankle_x[rows, to_col]
-    gravity_ok = (np.abs(g_thigh - G) < 0.25 * G) & (np.abs(g_shank - G) < 0.25 * G)
     return StrideBatch(
         kickback_deg=_refined_extreme(theta_t - theta_s, swing),
         shank_back_deg=_refined_extreme(-theta_s, swing),
@@ -175,5 +233,7 @@ def stride_metrics(
         cadence_spm=120 * rate / length,
         contact_ms=1000 * contact_s,
         speed_mps=body.speed_factor * sweep / np.maximum(contact_s, 1e-3),
-        gravity_ok=gravity_ok,
+        oriented=oriented,
+        end_theta=np.column_stack([th["end"], sh["end"]]),
+        carried_run=carried_run,
     )

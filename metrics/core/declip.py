@@ -1,0 +1,75 @@
+"""Restore short accelerometer clipping by a cubic through the samples around it.
+
+Foot strikes and sprint swings can drive an accelerometer past its range (±16 g
+parts clip at sprint; our leggings declare ±32 g, see docs/ble-protocol.md); left
+clipped, the stride-mean specific force (the orientation reference) loses that
+impulse. Clipping shows as a plateau: consecutive samples at exactly the same large
+value, whatever the range. Runs of up to MAX_RUN samples with two good samples on
+each side are replaced by the cubic through those four; longer runs stay marked as
+clipped, and their strides take their orientation from the stride before.
+Rows are released HOLD samples late, so a run is always judged on the same data
+whatever the chunking.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from metrics.core.calibration import G
+from metrics.core.resample import _lagrange, _runs
+
+PLATEAU_MIN_MS2 = 8 * G  # no real signal sits on one value at this magnitude
+ACCEL_CHANNELS = np.array([6 * s + a for s in range(4) for a in range(3)])
+MAX_RUN = 4
+HOLD = MAX_RUN + 2
+CONTEXT = 2
+
+
+class Declipper:
+    """Rows in, rows out (HOLD rows later); `flush` releases the rest at the segment's end."""
+
+    def __init__(self, channels: int = 24) -> None:
+        self._rows = np.empty((0, channels))
+        self._extra = np.empty((0, 1), dtype=bool)  # carried per-row flags (filled)
+        self._clipped = np.empty(0, dtype=bool)
+        self._context = 0  # leading rows already released, kept as support
+
+    def push(self, rows: np.ndarray, filled: np.ndarray, final: bool = False):
+        """Returns (rows, filled, clipped) now certain; `final` releases everything."""
+        buf = np.concatenate([self._rows, rows])
+        extra = np.concatenate([self._extra[:, 0], filled])
+        clipped = np.concatenate([self._clipped, np.zeros(len(rows), dtype=bool)])
+        decide_until = len(buf) if final else len(buf) - HOLD
+        self._repair(buf, clipped, decide_until)
+        release_until = max(decide_until, self._context)
+        out = (buf[self._context: release_until], extra[self._context: release_until],
+               clipped[self._context: release_until])
+        keep_from = max(release_until - CONTEXT, 0)
+        self._rows, self._clipped = buf[keep_from:], clipped[keep_from:]
+        self._extra = extra[keep_from:, None]
+        self._context = release_until - keep_from
+        return out
+
+    def _repair(self, buf: np.ndarray, clipped: np.ndarray, decide_until: int) -> None:
+        for channel in ACCEL_CHANNELS:
+            over = _plateau(buf[:, channel])
+            for start, end in _runs(over):
+                if start < self._context or start >= decide_until:
+                    continue  # decided before, or not yet decidable
+                if end - start > MAX_RUN or start < CONTEXT or end + CONTEXT > len(buf):
+                    clipped[start:end] = True
+                    continue
+                support = np.array([start - 2, start - 1, end, end + 1])
+                if over[support].any():
+                    clipped[start:end] = True
+                    continue
+                fit = _lagrange(support.astype(float), buf[support, channel][:, None],
+                                np.arange(start, end, dtype=float))
+                buf[start:end, channel] = fit[:, 0]
+
+
+def _plateau(x: np.ndarray) -> np.ndarray:
+    """Samples that are large and exactly equal to a neighbour: the accelerometer's rail."""
+    same_prev = np.concatenate([[False], x[1:] == x[:-1]])
+    same_next = np.concatenate([x[:-1] == x[1:], [False]])
+    return (np.abs(x) >= PLATEAU_MIN_MS2) & (same_prev | same_next)
