@@ -355,6 +355,8 @@ def _impact_shock(t, plan: _LegPlan, impact_g: float, rng) -> np.ndarray:
         if cycle.mode != "run":
             continue
         lo, hi = np.searchsorted(t, [cycle.t, cycle.t + 0.08])
+        if hi - lo < 2:
+            continue
         dt = t[lo:hi] - cycle.t
         amplitude = impact_g * G * rng.uniform(0.5, 1.0)
         wave = amplitude * np.exp(-dt / 0.012) * np.cos(2 * np.pi * 25 * dt)

@@ -38,7 +38,7 @@ LEGS = ("left", "right")
 BLOCK_S = 2.0
 AXIS_BLOCKS = 10  # flexion axis from the last 20 s of motion
 AXIS_MIN_SAMPLES_S = 2.0
-GYRO_SATURATION_DPS = 1990.0
+GYRO_RAIL_MIN_DPS = 300.0  # a gyro stuck on one large value for 3+ samples sits on its rail
 # A running stride (SPEC §5: standing, walking and shuffles produce none): cadence at least
 # 140 steps/min, a flight phase (contact under half the stride) and a real kickback.
 RUNNING_STRIDE_S = (0.38, 0.86)
@@ -294,7 +294,7 @@ class _Segment:
             rows = self.raw[s0: s1 + 1].reshape(-1, 4, 6)[:, [thigh, shank]]
             if (np.ptp(rows[:, :, 3:], axis=0) < 1e-6).all(axis=1).any():
                 faults.append("sensor_flat")
-            elif (np.abs(rows[:, :, 3:]) >= GYRO_SATURATION_DPS).any():
+            elif _railed(rows[:, :, 3:]):
                 faults.append("saturated")
             elif self.clipped[s0: s1 + 1].any():
                 faults.append("clipped")  # angles fine, stride-mean force not: carry orientation
@@ -317,6 +317,12 @@ class _Segment:
             for name in ("raw", "phi", "f_a", "f_b", "ws", "jerk", "tilt", "filled", "clipped"):
                 setattr(self, name, getattr(self, name)[drop:])
             self.offset += drop
+
+
+def _railed(gyro: np.ndarray) -> bool:
+    """Saturation, whatever the range: three consecutive samples at exactly the same large value."""
+    same = (gyro[2:] == gyro[1:-1]) & (gyro[1:-1] == gyro[:-2]) & (np.abs(gyro[1:-1]) >= GYRO_RAIL_MIN_DPS)
+    return bool(same.any())
 
 
 def _not_running(batch, i: int, rate: float, length: int) -> str:

@@ -90,7 +90,8 @@ def _velocity(terms: list[tuple[float, np.ndarray, np.ndarray]], rows: np.ndarra
 
 def _segment_angle(seg: SegmentSignals, w: _Window, delta: np.ndarray, lever: list, distance: float,
                    c_fixed: np.ndarray) -> dict[str, np.ndarray]:
-    """θ (deg) of one segment over each stride, its rate, |stride-mean specific force| ÷ its expected value, and θ at the end.
+    """θ (deg) of one segment over each stride, its rate (deg/s), θ at the stride's last IC, and
+    |stride-mean specific force| ÷ the value gravity and the sensor's velocity change predict.
 
     `lever` holds the proximal segments' (length, θ, θ') terms of the sensor's velocity;
     rows where `c_fixed` is not NaN take that offset instead of the stride's own.
@@ -211,7 +212,7 @@ def stride_metrics(
             fixed[i] = np.radians(carried) + delta[i] - lead_turn
             oriented[i] = True
             carried_run[i] = run + 1
-            phi_end = np.array([thigh.phi[end[i]] - thigh.phi[start[i]], shank.phi[end[i]] - shank.phi[start[i]]])
+            phi_end = np.array([seg.phi[end[i]] - seg.phi[start[i]] for seg in (thigh, shank)])
             end_theta[i] = carried + np.degrees(phi_end)
         th, sh = orient(fixed)
     theta_t, theta_s = th["theta"][:, lead:], sh["theta"][:, lead:]

@@ -1,6 +1,5 @@
 """Streaming equals batch on any chunking, emits strides promptly, and stays small."""
 
-import numpy as np
 import pytest
 
 from metrics.core import StrideEngine, analyze
