@@ -64,7 +64,7 @@ class Runner:
 @dataclass(frozen=True)
 class SensorErrors:
     misalignment_deg: float = 10.0
-    mount_shift_deg: float = 2.0  # extra rotation reached by the end of the session
+    mount_shift_deg_per_hour: float = 3.0  # the garment creeps on the leg as the run goes on
     gyro_bias_dps: float = 2.0
     gyro_drift_dps_per_hour: float = 1.0
     gyro_noise_dps: float = 0.3
@@ -74,6 +74,7 @@ class SensorErrors:
     long_axis_rotation_deg: float = 8.0
     packet_loss: float = 0.0
     samples_per_packet: int = 5
+    packet_interleave: int = 2  # notifications interleave their instants (docs/ble-protocol.md)
     accel_range_g: float = ACCEL_RANGE_G
 
 
@@ -394,7 +395,7 @@ def _sensor_readings(kin, psi, f_world, t, errors: SensorErrors, rng, sample_rat
     accel = np.einsum("nij,ni->nj", frame, f3)
     gyro = np.degrees(np.einsum("nij,ni->nj", frame, omega_world))
 
-    mount = _mounting(len(t), errors, rng)
+    mount = _mounting(t, errors, rng)
     accel = np.einsum("nij,ni->nj", mount, accel)
     gyro = np.einsum("nij,ni->nj", mount, gyro)
 
@@ -409,15 +410,15 @@ def _sensor_readings(kin, psi, f_world, t, errors: SensorErrors, rng, sample_rat
     return np.column_stack([_quantise(accel, accel_range), _quantise(gyro, GYRO_RANGE_DPS)])
 
 
-def _mounting(n: int, errors: SensorErrors, rng) -> np.ndarray:
-    """Per-sample rotation (body → sensor) from a fixed misalignment that shifts slowly."""
+def _mounting(t: np.ndarray, errors: SensorErrors, rng) -> np.ndarray:
+    """Per-sample rotation (body → sensor) from a fixed misalignment that creeps slowly."""
     axis = rng.normal(size=3)
     axis /= np.linalg.norm(axis)
     angle = np.radians(errors.misalignment_deg) * rng.uniform(0.5, 1.0)
     base = Rotation.from_rotvec(axis * angle)
     shift_axis = rng.normal(size=3)
     shift_axis /= np.linalg.norm(shift_axis)
-    ramp = np.linspace(0, np.radians(errors.mount_shift_deg), n)
+    ramp = np.radians(errors.mount_shift_deg_per_hour) * t / 3600
     shift = Rotation.from_rotvec(ramp[:, None] * shift_axis)
     # Readings in the sensor frame: v_sensor = R^T v_body.
     return (base * shift).inv().as_matrix().transpose(0, 2, 1)
@@ -429,12 +430,20 @@ def _quantise(values: np.ndarray, full_scale: float) -> np.ndarray:
 
 
 def _packet_loss_mask(n: int, errors: SensorErrors, rng) -> np.ndarray:
-    """Rows kept after losing whole BLE packets (bursts of samples_per_packet rows)."""
+    """Rows kept after losing whole BLE notifications.
+
+    A notification carries `samples_per_packet` instants; with interleave k, k consecutive
+    notifications share k·samples_per_packet instants round-robin, so one lost
+    notification leaves single-sample holes instead of one long gap.
+    """
     if errors.packet_loss <= 0:
         return np.ones(n, dtype=bool)
-    packets = -(-n // errors.samples_per_packet)
-    lost = rng.random(packets) < errors.packet_loss
-    return ~np.repeat(lost, errors.samples_per_packet)[:n]
+    per, k = errors.samples_per_packet, max(errors.packet_interleave, 1)
+    frame = per * k
+    frames = -(-n // frame)
+    lost = rng.random((frames, k)) < errors.packet_loss
+    owner = np.arange(frame) % k  # instant j of a frame travels in notification j mod k
+    return ~lost[:, owner].reshape(-1)[:n]
 
 
 def _truth(side: str, plan: _LegPlan, thigh: CubicSpline, shank: CubicSpline) -> list[TrueStride]:
@@ -447,7 +456,7 @@ def _truth(side: str, plan: _LegPlan, thigh: CubicSpline, shank: CubicSpline) ->
         th, sh = thigh(fine), shank(fine)
         previous = cycles[i - 1] if i else None
         contiguous = previous is not None and abs(previous.t + previous.duration - cycle.t) < 1e-6
-        steady = contiguous and all(c.mode == "run" for c in cycles[i - 1: i + 3])
+        steady = contiguous and i + 3 < len(cycles) and all(c.mode == "run" for c in cycles[i - 1: i + 3])
         out.append(
             TrueStride(
                 leg=side, t_start=cycle.t, t_toe_off=t_to, t_end=t_next,

@@ -25,57 +25,60 @@ STATIC_ACCEL_MS2 = 0.8
 UPRIGHT_DEG = 30.0  # a static sensor further than this from its nominal "down" is not standing
 
 
-def gyro_moment(gyro: np.ndarray) -> tuple[np.ndarray, int]:
-    """Second moment Σ ω ωᵀ of the moving samples of one sensor (deg²/s²), and their count."""
-    moving = gyro[np.einsum("ij,ij->i", gyro, gyro) > MOVING_DPS**2]
-    return moving.T @ moving, len(moving)
+def gyro_moments(gyro: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Second moments Σ ω ωᵀ (deg²/s²) of each sensor's moving samples, and their counts.
 
-
-def long_axis(f_standing: np.ndarray | None) -> np.ndarray:
-    """The segment's long axis in the sensor frame: gravity's direction while standing."""
-    if f_standing is None:
-        return NOMINAL_X
-    return -f_standing / np.linalg.norm(f_standing)
-
-
-def flexion_axis(moment: np.ndarray, count: int, min_count: int, along: np.ndarray) -> np.ndarray:
-    """Unit flexion axis, normal to the long axis `along`; nominal until enough motion was seen.
-
-    The gyro's second moment is projected off the long axis first, so the twist of the
-    segment about itself cannot tilt the estimate.
+    `gyro` is (n, sensors, 3); the results are (sensors, 3, 3) and (sensors,).
     """
-    if count < min_count:
-        axis = NOMINAL_Z - (NOMINAL_Z @ along) * along
-        return axis / np.linalg.norm(axis)
-    projection = np.eye(3) - np.outer(along, along)
-    _, vectors = np.linalg.eigh(projection @ moment @ projection)
-    axis = vectors[:, -1]
-    return axis if axis @ NOMINAL_Z >= 0 else -axis
-
-
-def sagittal_basis(axis: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b): the long axis and the forward axis, both normal to the flexion `axis`."""
-    a = along - (along @ axis) * axis
-    a /= np.linalg.norm(a)
-    return a, np.cross(axis, a)
+    moving = np.einsum("nsk,nsk->ns", gyro, gyro) > MOVING_DPS**2
+    kept = gyro * moving[:, :, None]
+    return np.einsum("nsi,nsj->sij", kept, kept), moving.sum(axis=0)
 
 
 def standing_means(accel: np.ndarray, gyro: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Mean specific force and gyro of one sensor over a block, if it stood still and upright."""
-    if np.max(np.linalg.norm(gyro, axis=1)) > STATIC_GYRO_DPS:
+    """Mean specific force and gyro of every sensor over a block, if all stood still and upright."""
+    if np.max(np.linalg.norm(gyro, axis=2)) > STATIC_GYRO_DPS:
         return None
-    norms = np.linalg.norm(accel, axis=1)
-    if np.max(np.abs(norms - G)) > STATIC_ACCEL_MS2:
+    if np.max(np.abs(np.linalg.norm(accel, axis=2) - G)) > STATIC_ACCEL_MS2:
         return None
     f_mean = accel.mean(axis=0)
-    cos_down = -f_mean @ NOMINAL_X / np.linalg.norm(f_mean)
-    if cos_down < np.cos(np.radians(UPRIGHT_DEG)):
+    cos_down = -f_mean @ NOMINAL_X / np.linalg.norm(f_mean, axis=1)
+    if np.any(cos_down < np.cos(np.radians(UPRIGHT_DEG))):
         return None
     return f_mean, gyro.mean(axis=0)
 
 
-def static_tilt(f_mean: np.ndarray | None, a: np.ndarray, b: np.ndarray) -> float:
-    """Sagittal tilt (rad) of the sensor while the segment stood vertical; 0 when never seen."""
+def long_axes(f_standing: np.ndarray | None, sensors: int) -> np.ndarray:
+    """Each segment's long axis in its sensor frame: gravity's direction while standing."""
+    if f_standing is None:
+        return np.tile(NOMINAL_X, (sensors, 1))
+    return -f_standing / np.linalg.norm(f_standing, axis=1, keepdims=True)
+
+
+def flexion_axes(moment: np.ndarray, count: np.ndarray, min_count: int, along: np.ndarray) -> np.ndarray:
+    """Unit flexion axes normal to the long axes; nominal z until enough motion was seen.
+
+    The gyro's second moment is projected off the long axis first, so the twist of a
+    segment about itself cannot tilt the estimate.
+    """
+    projection = np.eye(3) - along[:, :, None] * along[:, None, :]
+    _, vectors = np.linalg.eigh(projection @ moment @ projection)
+    axis = vectors[:, :, -1]
+    nominal = NOMINAL_Z - (along @ NOMINAL_Z)[:, None] * along
+    axis = np.where((count >= min_count)[:, None], axis, nominal)
+    axis = axis * np.where(axis @ NOMINAL_Z >= 0, 1.0, -1.0)[:, None]
+    return axis / np.linalg.norm(axis, axis=1, keepdims=True)
+
+
+def sagittal_bases(axis: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b): each long axis and forward axis, both normal to the flexion `axis`."""
+    a = along - np.sum(along * axis, axis=1, keepdims=True) * axis
+    a /= np.linalg.norm(a, axis=1, keepdims=True)
+    return a, np.cross(axis, a)
+
+
+def static_tilts(f_mean: np.ndarray | None, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sagittal tilt (rad) of each sensor while its segment stood vertical; 0 when never seen."""
     if f_mean is None:
-        return 0.0
-    return float(np.arctan2(f_mean @ b, -(f_mean @ a)))
+        return np.zeros(len(a))
+    return np.arctan2(np.sum(f_mean * b, axis=1), -np.sum(f_mean * a, axis=1))

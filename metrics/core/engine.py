@@ -28,7 +28,7 @@ from metrics.core import calibration as cal
 from metrics.core.declip import Declipper
 from metrics.core.events import initial_contacts, midswing_peaks, seconds, toe_offs
 from metrics.core.recording import Recording
-from metrics.core.resample import GridChunk, GridResampler
+from metrics.core.resample import GridChunk, GridResampler, _runs
 from metrics.core.strides import Body, SegmentSignals, stride_metrics
 from metrics.core.symmetry import SymmetryTracker
 from metrics.core.zones import ZoneTable, pace_band
@@ -47,6 +47,7 @@ RUNNING_MIN_KICKBACK_DEG = 70.0
 STRIDE_S = (0.3, 1.5)
 KEEP_S = 4.0  # history kept behind the oldest open event
 TWIST_ALPHA = 1 / 300  # high-pass of the twist angle: ~1.5 s at 200 Hz
+SWING_HOLE_S = 0.04  # a longer hole in the swing hides the peaks: skip the stride
 IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: doubt that stride's own orientation
 PUSH_ROWS = 8192  # rows handed to a segment at a time, so a batch run stays small in memory
 
@@ -93,17 +94,13 @@ class _BlockCalibration:
         self.standing: tuple[np.ndarray, np.ndarray] | None = None  # (4,3) accel, (4,3) gyro
 
     def add_block(self, raw: np.ndarray) -> None:
-        moments, counts, standing = [], [], []
-        for s in range(4):
-            accel, gyro = raw[:, 6 * s: 6 * s + 3], raw[:, 6 * s + 3: 6 * s + 6]
-            m, c = cal.gyro_moment(gyro)
-            moments.append(m)
-            counts.append(c)
-            standing.append(cal.standing_means(accel, gyro))
-        self.moments.append(np.stack(moments))
-        self.counts.append(np.array(counts))
-        if all(s is not None for s in standing):
-            self.standing = (np.stack([s[0] for s in standing]), np.stack([s[1] for s in standing]))
+        imu = raw.reshape(-1, 4, 6)
+        moment, count = cal.gyro_moments(imu[:, :, 3:])
+        self.moments.append(moment)
+        self.counts.append(count)
+        standing = cal.standing_means(imu[:, :, :3], imu[:, :, 3:])
+        if standing is not None:
+            self.standing = standing
 
     def params(self) -> dict[str, np.ndarray]:
         """Axis, basis, bias and standing tilt of each sensor for the next block."""
@@ -112,20 +109,11 @@ class _BlockCalibration:
             count = np.sum(np.stack(self.counts), axis=0)
         else:
             moment, count = np.zeros((4, 3, 3)), np.zeros(4, dtype=int)
-        axes, a_s, b_s, bias, tilt = [], [], [], [], []
-        for s in range(4):
-            f_mean = self.standing[0][s] if self.standing else None
-            along = cal.long_axis(f_mean)
-            axis = cal.flexion_axis(moment[s], int(count[s]), self.min_moving, along)
-            a, b = cal.sagittal_basis(axis, along)
-            g_mean = self.standing[1][s] if self.standing else np.zeros(3)
-            axes.append(axis)
-            a_s.append(a)
-            b_s.append(b)
-            bias.append(g_mean)
-            tilt.append(cal.static_tilt(f_mean, a, b))
-        return {"axis": np.stack(axes), "a": np.stack(a_s), "b": np.stack(b_s),
-                "bias": np.stack(bias), "tilt": np.array(tilt)}
+        f_mean, g_mean = self.standing if self.standing else (None, np.zeros((4, 3)))
+        along = cal.long_axes(f_mean, 4)
+        axis = cal.flexion_axes(moment, count, self.min_moving, along)
+        a, b = cal.sagittal_bases(axis, along)
+        return {"axis": axis, "a": a, "b": b, "bias": g_mean, "tilt": cal.static_tilts(f_mean, a, b)}
 
 
 @dataclass
@@ -174,16 +162,20 @@ class _Segment:
         rows, filled, clipped = self.declipper.push(rows, filled, final)
         self.filled = np.concatenate([self.filled, filled])
         self.clipped = np.concatenate([self.clipped, clipped])
-        pieces = []
+        pieces, block_rows, position = [], [], self.end
         while len(rows):
-            in_block = self.cal.block - (self.end % self.cal.block)
+            in_block = self.cal.block - (position % self.cal.block)
             piece, rows = rows[:in_block], rows[in_block:]
             pieces.append(self._signals(piece, pieces[-1] if pieces else None))
-            if (self.end + sum(len(p[0]) for p in pieces)) % self.cal.block == 0:
-                self._extend(pieces)
-                pieces = []
-                self.cal.add_block(self.raw[-self.cal.block:])
+            block_rows.append(piece)
+            position += len(piece)
+            if position % self.cal.block == 0:
+                done = np.concatenate(block_rows)
+                if len(done) < self.cal.block:  # the block began before this push
+                    done = np.concatenate([self.raw[len(done) - self.cal.block:], done])
+                self.cal.add_block(done)
                 self.params = self.cal.params()
+                block_rows = []
         self._extend(pieces)
 
     def _signals(self, piece: np.ndarray, before: tuple | None) -> tuple[np.ndarray, ...]:
@@ -275,10 +267,13 @@ class _Segment:
                                body, rate, trusted=trusted, before=before)
         if batch.oriented[-1]:
             self.last_angles[leg] = (int(end[-1] + off), batch.end_theta[-1], int(batch.carried_run[-1]))
+        holes = self._longest_hole(toe, end)
         out = []
         for i in range(len(start)):
             reason = (faults[i] if faults[i] != "clipped" else "") or _not_running(
                 batch, i, rate, end[i] - start[i])
+            if not reason and holes[i] > SWING_HOLE_S * rate:
+                reason = "lost_samples"
             if reason:
                 skipped[reason] += 1
                 continue
@@ -288,19 +283,32 @@ class _Segment:
             out.append(_Found(leg, int(start[i] + off), int(toe[i] + off), int(end[i] + off), values))
         return out
 
+    def _longest_hole(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Longest run of interpolated samples inside each [start, end]."""
+        runs = np.array(_runs(self.filled), dtype=np.int64).reshape(-1, 2)
+        if not len(runs):
+            return np.zeros(len(start), dtype=np.int64)
+        lo = np.maximum(runs[None, :, 0], start[:, None])
+        hi = np.minimum(runs[None, :, 1], end[:, None] + 1)
+        return np.maximum(hi - lo, 0).max(axis=1)
+
     def _sensor_faults(self, start: np.ndarray, end: np.ndarray, thigh: int, shank: int) -> list[str]:
-        faults = []
-        for s0, s1 in zip(start, end, strict=True):
-            rows = self.raw[s0: s1 + 1].reshape(-1, 4, 6)[:, [thigh, shank]]
-            if (np.ptp(rows[:, :, 3:], axis=0) < 1e-6).all(axis=1).any():
-                faults.append("sensor_flat")
-            elif _railed(rows[:, :, 3:]):
-                faults.append("saturated")
-            elif self.clipped[s0: s1 + 1].any():
-                faults.append("clipped")  # angles fine, stride-mean force not: carry orientation
-            else:
-                faults.append("")
-        return faults
+        """Per stride: "sensor_flat", "saturated" (gyro on its rail), "clipped" or ""."""
+        gyro = self.raw.reshape(-1, 4, 6)[:, [thigh, shank], 3:]
+        same = gyro[1:] == gyro[:-1]  # (n-1, 2, 3)
+        big = np.abs(gyro[1:-1]) >= GYRO_RAIL_MIN_DPS
+        rail = np.concatenate([[False], (same[1:] & same[:-1] & big).any(axis=(1, 2)), [False]])
+        flat = np.concatenate([[False], same.all(axis=2).any(axis=1)])  # a sensor repeated itself
+        counts = {name: np.concatenate([[0], np.cumsum(flag)])
+                  for name, flag in (("flat", flat), ("rail", rail), ("clip", self.clipped))}
+
+        def inside(name: str) -> np.ndarray:
+            return counts[name][end + 1] - counts[name][start + 1]
+
+        length = end - start
+        out = np.where(inside("flat") >= length, "sensor_flat",
+                       np.where(inside("rail") > 0, "saturated", np.where(inside("clip") > 0, "clipped", "")))
+        return out.tolist()
 
     def _trim(self) -> None:
         """Drop history behind every open event (bounded memory)."""
@@ -317,12 +325,6 @@ class _Segment:
             for name in ("raw", "phi", "f_a", "f_b", "ws", "jerk", "tilt", "filled", "clipped"):
                 setattr(self, name, getattr(self, name)[drop:])
             self.offset += drop
-
-
-def _railed(gyro: np.ndarray) -> bool:
-    """Saturation, whatever the range: three consecutive samples at exactly the same large value."""
-    same = (gyro[2:] == gyro[1:-1]) & (gyro[1:-1] == gyro[:-2]) & (np.abs(gyro[1:-1]) >= GYRO_RAIL_MIN_DPS)
-    return bool(same.any())
 
 
 def _not_running(batch, i: int, rate: float, length: int) -> str:

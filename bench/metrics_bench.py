@@ -1,0 +1,90 @@
+"""Metrics engine benchmark: accuracy over a grid of conditions, and speed. Prints figures.
+
+    python bench/metrics_bench.py            # full grid (~2 min)
+    python bench/metrics_bench.py --quick    # a few corners
+
+Accuracy is scored against the simulator's ground truth (tests/metrics/helpers.py):
+stride recall/precision over steady running strides, RMSE and bias of kickback and
+knee elevation. Speed is × real time for one runner on one core, batch and streaming.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from metrics.core import StrideEngine, analyze  # noqa: E402
+from metrics.simulator import Phase, SensorErrors, simulate, standard_session  # noqa: E402
+from tests.metrics.helpers import body_of, recording_of, score  # noqa: E402
+
+
+def accuracy_grid(quick: bool) -> None:
+    speeds = [2.2, 3.5, 8.0] if quick else [2.2, 3.5, 5.0, 7.0, 9.0]
+    rates = [100, 200]
+    misalignments = [10.0] if quick else [0.0, 10.0]
+    losses = [0.03] if quick else [0.0, 0.03]
+    print("| speed m/s | Hz | misalign ° | loss | recall | precision | kickback RMSE (bias) ° "
+          "| knee elev. RMSE (bias) ° | strides |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    worst = {"recall": 1.0, "precision": 1.0, "kick": 0.0, "knee": 0.0}
+    for speed, rate, mis, loss in itertools.product(speeds, rates, misalignments, losses):
+        errors = SensorErrors(misalignment_deg=mis, packet_loss=loss, gyro_bias_dps=3.0)
+        results = []
+        for seed in (1, 2):
+            sim = simulate(standard_session(speed, 90), sample_rate=rate, seed=seed, errors=errors)
+            strides, _ = analyze(recording_of(sim), body_of(sim))
+            results.append(score(sim, strides))
+        recall = np.mean([r.recall for r in results])
+        precision = np.mean([r.precision for r in results])
+        kick = np.sqrt(np.mean([r.kickback_rmse**2 for r in results]))
+        knee = np.sqrt(np.mean([r.knee_rmse**2 for r in results]))
+        kick_bias = np.mean([r.kickback_bias for r in results])
+        knee_bias = np.mean([r.knee_bias for r in results])
+        worst = {"recall": min(worst["recall"], recall), "precision": min(worst["precision"], precision),
+                 "kick": max(worst["kick"], kick), "knee": max(worst["knee"], knee)}
+        print(f"| {speed} | {rate} | {mis:g} | {loss:.0%} | {recall:.4f} | {precision:.4f} "
+              f"| {kick:.2f} ({kick_bias:+.2f}) | {knee:.2f} ({knee_bias:+.2f}) "
+              f"| {sum(r.matched for r in results)} |")
+    print(f"\nWorst over the grid: recall {worst['recall']:.4f}, precision {worst['precision']:.4f}, "
+          f"kickback RMSE {worst['kick']:.2f}°, knee elevation RMSE {worst['knee']:.2f}°")
+
+
+def speed(minutes: float) -> None:
+    sim = simulate([Phase("stand", 5.0), Phase("run", minutes * 60, 3.5)], sample_rate=200, seed=9,
+                   errors=SensorErrors(packet_loss=0.03))
+    recording, body = recording_of(sim), body_of(sim)
+    duration = recording.t[-1] - recording.t[0]
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        strides, _ = analyze(recording, body)
+        best = min(best, time.process_time() - start)
+    print(f"\nBatch: {duration / 60:.0f} min at 200 Hz ({len(strides)} strides) in {best:.3f} s CPU "
+          f"= {duration / best:,.0f}× real time")
+    for chunk in (4, 40, 2000):  # 20 ms, 200 ms, 10 s
+        engine = StrideEngine(body, sample_rate=200)
+        start = time.process_time()
+        for i in range(0, len(recording.t), chunk):
+            engine.feed(recording.t[i: i + chunk], recording.imu[i: i + chunk])
+        engine.finish()
+        spent = time.process_time() - start
+        print(f"Streaming in chunks of {chunk} samples ({chunk / 200 * 1000:.0f} ms): {spent:.3f} s CPU "
+              f"= {duration / spent:,.0f}× real time")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--minutes", type=float, default=30.0)
+    args = parser.parse_args()
+    print(f"numpy {np.__version__}, {os.cpu_count()} cores\n")
+    accuracy_grid(args.quick)
+    speed(args.minutes)
