@@ -57,7 +57,8 @@ def test_admin_lists_every_model(client, world):
     client.force_login(make_user(is_staff=True, is_superuser=True))
     for model in ("athletes/runnerprofile", "athletes/coach", "athletes/squad",
                   "athletes/membership", "athletes/invitation", "ingest/leggings",
-                  "ingest/ingeststation", "runs/runsession"):
+                  "ingest/ingeststation", "runs/runsession", "metrics/striderecord",
+                  "metrics/zoneoverride"):
         assert client.get(f"/admin/{model}/").status_code == 200, model
 
 

@@ -51,8 +51,9 @@ class Declipper:
         return out
 
     def _repair(self, buf: np.ndarray, clipped: np.ndarray, decide_until: int) -> None:
-        for channel in ACCEL_CHANNELS:
-            over = _plateau(buf[:, channel])
+        plateaus = _plateau(buf[:, ACCEL_CHANNELS])
+        for column in np.flatnonzero(plateaus.any(axis=0)):
+            channel, over = ACCEL_CHANNELS[column], plateaus[:, column]
             for start, end in _runs(over):
                 if start < self._context or start >= decide_until:
                     continue  # decided before, or not yet decidable
@@ -69,7 +70,7 @@ class Declipper:
 
 
 def _plateau(x: np.ndarray) -> np.ndarray:
-    """Samples that are large and exactly equal to a neighbour: the accelerometer's rail."""
-    same_prev = np.concatenate([[False], x[1:] == x[:-1]])
-    same_next = np.concatenate([x[:-1] == x[1:], [False]])
-    return (np.abs(x) >= PLATEAU_MIN_MS2) & (same_prev | same_next)
+    """Samples (rows × channels) that are large and equal to a neighbour: the accelerometer's rail."""
+    same = x[1:] == x[:-1]
+    edge = np.zeros((1, x.shape[1]), dtype=bool)
+    return (np.abs(x) >= PLATEAU_MIN_MS2) & (np.vstack([edge, same]) | np.vstack([same, edge]))

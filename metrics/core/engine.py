@@ -47,7 +47,7 @@ RUNNING_MIN_KICKBACK_DEG = 70.0
 STRIDE_S = (0.3, 1.5)
 KEEP_S = 4.0  # history kept behind the oldest open event
 TWIST_ALPHA = 1 / 300  # high-pass of the twist angle: ~1.5 s at 200 Hz
-SWING_HOLE_S = 0.04  # a longer hole in the swing hides the peaks: skip the stride
+SWING_HOLE_S = 0.055  # a longer hole in the swing hides the peaks: skip the stride
 IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: doubt that stride's own orientation
 PUSH_ROWS = 8192  # rows handed to a segment at a time, so a batch run stays small in memory
 

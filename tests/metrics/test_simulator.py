@@ -4,7 +4,8 @@ import numpy as np
 
 from metrics.simulator import Phase, SensorErrors, simulate
 
-PERFECT = SensorErrors(misalignment_deg=0, mount_shift_deg_per_hour=0, gyro_bias_dps=0, gyro_drift_dps_per_hour=0,
+PERFECT = SensorErrors(misalignment_deg=0, mount_shift_deg_per_hour=0, gyro_bias_dps=0,
+                       gyro_drift_dps_per_hour=0,
                        gyro_noise_dps=0, accel_bias_ms2=0, accel_noise_ms2=0, long_axis_rotation_deg=0)
 
 

@@ -45,3 +45,20 @@ def test_symmetry_shows_the_weaker_right_leg():
     left = np.median([s.kickback_deg for s in strides if s.leg == "left"])
     right = np.median([s.kickback_deg for s in strides if s.leg == "right"])
     assert right < left
+
+
+def test_speed_calibration_from_a_known_distance():
+    from metrics.core.speed import calibrated_speed_factor
+    from metrics.core.strides import Body
+
+    sim = simulate([Phase("stand", 3.0), Phase("run", 60.0, 4.0)], sample_rate=200, seed=6,
+                   runner=Runner(lever_factor=1.45))
+    body = body_of(sim)
+    strides, _ = analyze(recording_of(sim), body)
+    steady = [s for s in strides if 10 < s.t_start < 58]
+    distance = sum(4.0 * (s.t_end - s.t_start) for s in steady if s.leg == "left")
+    factor = calibrated_speed_factor(steady, distance, body.speed_factor)
+    recalibrated, _ = analyze(recording_of(sim), Body(body.thigh_m, body.shank_m, factor))
+    before = np.median([s.speed_mps for s in steady])
+    after = np.median([s.speed_mps for s in recalibrated if 10 < s.t_start < 58])
+    assert abs(after - 4.0) < 0.1 < abs(before - 4.0)

@@ -1,0 +1,88 @@
+"""Stored strides and per-runner zone overrides: thin shells around metrics.core."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from athletes.models import RunnerProfile
+from metrics.core import PACE_BANDS, Stride, ZoneTable
+from metrics.core.zones import METRICS, validate_zone
+from sessions.models import RunSession
+
+
+class StrideRecord(models.Model):
+    """One stride of one leg, as the engine computed it (SPEC §5 fields)."""
+
+    session = models.ForeignKey(RunSession, on_delete=models.CASCADE, related_name="strides")
+    leg = models.CharField(max_length=5, choices=[("left", "left"), ("right", "right")])
+    t_start = models.FloatField(help_text="IC, seconds from the session's start")
+    t_toe_off = models.FloatField()
+    t_end = models.FloatField()
+    kickback_deg = models.FloatField()
+    shank_back_deg = models.FloatField()
+    heel_rise_cm = models.FloatField()
+    knee_elevation_deg = models.FloatField()
+    knee_rise_cm = models.FloatField()
+    cadence_spm = models.FloatField()
+    contact_ms = models.PositiveIntegerField()
+    speed_mps = models.FloatField()
+    pace_band = models.CharField(max_length=8, choices=[(b, b) for b in PACE_BANDS])
+    kickback_zone = models.CharField(max_length=5)
+    knee_elevation_zone = models.CharField(max_length=5)
+    kickback_symmetry_pct = models.FloatField(null=True, blank=True)
+    knee_elevation_symmetry_pct = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "leg", "t_start"]
+        indexes = [models.Index(fields=["session", "t_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.leg} stride at {self.t_start:.2f} s"
+
+    @classmethod
+    def from_stride(cls, session: RunSession, stride: Stride) -> StrideRecord:
+        return cls(
+            session=session, leg=stride.leg, t_start=stride.t_start, t_toe_off=stride.t_toe_off,
+            t_end=stride.t_end, kickback_deg=stride.kickback_deg, shank_back_deg=stride.shank_back_deg,
+            heel_rise_cm=stride.heel_rise_cm, knee_elevation_deg=stride.knee_elevation_deg,
+            knee_rise_cm=stride.knee_rise_cm, cadence_spm=stride.cadence_spm, contact_ms=stride.contact_ms,
+            speed_mps=stride.speed_mps, pace_band=stride.pace_band,
+            kickback_zone=stride.zone["kickback"], knee_elevation_zone=stride.zone["knee_elevation"],
+            kickback_symmetry_pct=stride.symmetry_pct.get("kickback"),
+            knee_elevation_symmetry_pct=stride.symmetry_pct.get("knee_elevation"),
+        )
+
+
+class ZoneOverride(models.Model):
+    """A coach's target zone for one runner, pace band and metric. The newest row wins;
+    older rows are the history of changes."""
+
+    runner = models.ForeignKey(RunnerProfile, on_delete=models.CASCADE, related_name="zone_overrides")
+    band = models.CharField(max_length=8, choices=[(b, b) for b in PACE_BANDS])
+    metric = models.CharField(max_length=16, choices=[(m, m) for m in METRICS])
+    low = models.FloatField()
+    high = models.FloatField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.runner} {self.band} {self.metric} {self.low:g}–{self.high:g}"
+
+    def clean(self) -> None:
+        try:
+            validate_zone(self.metric, self.low, self.high)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+def zone_table_for(runner: RunnerProfile) -> ZoneTable:
+    """The runner's zones now: defaults with the newest override per band and metric."""
+    overrides: dict[str, dict[str, tuple[float, float]]] = {}
+    for row in runner.zone_overrides.all():  # newest first
+        overrides.setdefault(row.band, {}).setdefault(row.metric, (row.low, row.high))
+    return ZoneTable(overrides)
