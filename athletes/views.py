@@ -22,6 +22,7 @@ from athletes.forms import (
 )
 from athletes.models import Invitation, RunnerProfile, Squad, hash_token
 from ingest.models import IngestStation
+from ingest.services import revoke_station
 from stridesite.permissions import (
     coached_squads,
     is_coach,
@@ -189,7 +190,7 @@ def station_create(request: HttpRequest, squad_id: int) -> HttpResponse:
 def station_revoke(request: HttpRequest, squad_id: int, station_id: int) -> HttpResponse:
     squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
     station = get_object_or_404(managed_stations(request.user), pk=station_id)
-    station.revoke()
+    revoke_station(station)
     messages.success(request, f"Token of {station} revoked.")
     return redirect("squad_detail", squad_id=squad.pk)
 

@@ -121,3 +121,13 @@ class IngestStation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class IngestCursor(models.Model):
+    """Per leggings: the next agent frame seq the server expects (frames below it are stored)."""
+
+    leggings = models.OneToOneField(Leggings, on_delete=models.CASCADE, related_name="cursor")
+    next_seq = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.leggings}: next frame {self.next_seq}"

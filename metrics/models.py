@@ -37,6 +37,9 @@ class StrideRecord(models.Model):
     class Meta:
         ordering = ["session", "leg", "t_start"]
         indexes = [models.Index(fields=["session", "t_start"])]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "leg", "t_start"], name="one_stride_per_ic")
+        ]
 
     def __str__(self) -> str:
         return f"{self.leg} stride at {self.t_start:.2f} s"

@@ -28,6 +28,10 @@ class RunSession(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LIVE)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.LIVE)
     sample_rate_hz = models.FloatField(default=200)
+    clock_origin = models.BigIntegerField(
+        null=True, blank=True, help_text="Device sample-clock index of t = 0 (live sessions)"
+    )
+    last_index = models.BigIntegerField(null=True, blank=True, help_text="Newest sample index stored")
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -42,3 +46,25 @@ class RunSession(models.Model):
         if self.ended_at is None:
             return None
         return (self.ended_at - self.started_at).total_seconds()
+
+
+class RawChunk(models.Model):
+    """A block of raw samples (one agent frame), int16 in the nominal frames, zlib-compressed.
+
+    Never a row per sample: ~10 rows a second per runner, 2 bytes per value.
+    """
+
+    session = models.ForeignKey(RunSession, on_delete=models.CASCADE, related_name="chunks")
+    first_index = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    accel_range_g = models.PositiveSmallIntegerField()
+    gyro_range_dps = models.PositiveSmallIntegerField()
+    offsets = models.BinaryField()  # uint16 little-endian, index − first_index
+    samples = models.BinaryField()  # zlib(int16 little-endian, count × 24)
+
+    class Meta:
+        ordering = ["session", "first_index"]
+        indexes = [models.Index(fields=["session", "first_index"])]
+
+    def __str__(self) -> str:
+        return f"{self.count} samples from {self.first_index}"

@@ -4,6 +4,8 @@ from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
+from ingest.auth import StationTokenMiddleware
+from ingest.consumers import IngestConsumer
 from sessions.consumers import LiveConsumer
 
 
@@ -14,4 +16,6 @@ def browser_route(consumer):
 
 websocket_urlpatterns = [
     path("ws/live/", browser_route(LiveConsumer.as_asgi())),
+    # Agents send no Origin header: no origin check, a station token instead.
+    path("ws/ingest/", StationTokenMiddleware(IngestConsumer.as_asgi())),
 ]

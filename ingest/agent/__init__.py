@@ -1,0 +1,1 @@
+"""The ingest agent: leggings over BLE (or virtual leggings) → spool → server websocket."""

@@ -1,0 +1,58 @@
+"""One streaming metrics engine per live session, in this process.
+
+The engine is deterministic and chunk-invariant, so after a restart (or when an agent
+reconnects to another server process) it is rebuilt by replaying the session's stored
+raw chunks: the strides that follow are exactly those of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from metrics.core import Body, Stride, StrideEngine
+from metrics.models import zone_table_for
+from sessions.models import RawChunk, RunSession
+
+_engines: dict[int, StrideEngine] = {}
+
+
+def chunk_samples(chunk: RawChunk) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, physical (n, 24)) of a stored chunk."""
+    offsets = np.frombuffer(bytes(chunk.offsets), dtype="<u2").astype(np.int64)
+    raw = np.frombuffer(zlib.decompress(bytes(chunk.samples)), dtype="<i2").reshape(chunk.count, 24)
+    scale = np.tile([chunk.accel_range_g * 9.81 / 32768] * 3 + [chunk.gyro_range_dps / 32768] * 3, 4)
+    return chunk.first_index + offsets, raw.astype(np.float64) * scale
+
+
+def _times(session: RunSession, indices: np.ndarray) -> np.ndarray:
+    return (indices - session.clock_origin) / session.sample_rate_hz
+
+
+def _new_engine(session: RunSession) -> StrideEngine:
+    runner = session.runner
+    body = Body.from_height(runner.height_cm / 100, runner.thigh_m, runner.shank_m)
+    return StrideEngine(body, sample_rate=session.sample_rate_hz, zones=zone_table_for(runner))
+
+
+def feed(session: RunSession, indices: np.ndarray, values: np.ndarray) -> list[Stride]:
+    """Strides completed by these samples (all stored chunks replayed first if the engine is new)."""
+    engine = _engines.get(session.pk)
+    if engine is None:
+        engine = _engines[session.pk] = _new_engine(session)
+        strides: list[Stride] = []
+        for chunk in session.chunks.filter(first_index__lt=int(indices[0])).iterator():
+            chunk_indices, chunk_values = chunk_samples(chunk)
+            strides += engine.feed(_times(session, chunk_indices), chunk_values)
+        return strides + engine.feed(_times(session, indices), values)
+    return engine.feed(_times(session, indices), values)
+
+
+def finish(session: RunSession) -> list[Stride]:
+    engine = _engines.pop(session.pk, None)
+    return engine.finish() if engine is not None else []
+
+
+def forget(session_id: int) -> None:
+    _engines.pop(session_id, None)
