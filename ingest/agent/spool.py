@@ -32,6 +32,10 @@ class Spool:
             self._db.execute("INSERT INTO frames VALUES (?, ?, ?)", (device, seq, payload))
             self._db.execute("INSERT OR REPLACE INTO next_seq VALUES (?, ?)", (device, seq + 1))
 
+    def append_marker(self, device: str, next_seq: int) -> None:
+        """Continue numbering at `next_seq` (the server already holds every frame below it)."""
+        self._db.execute("INSERT OR REPLACE INTO next_seq VALUES (?, ?)", (device, next_seq))
+
     def ack(self, device: str, upto: int) -> int:
         """Forget every frame of `device` up to and including seq `upto`; returns how many."""
         cursor = self._db.execute("DELETE FROM frames WHERE device = ? AND seq <= ?", (device, upto))

@@ -1,0 +1,113 @@
+"""From BLE notifications to spooled agent frames, one leggings at a time.
+
+Notifications are decoded, turned into the nominal segment frames with the leggings'
+mounting calibration, re-quantised at the declared ranges, re-ordered by sample index
+(interleaved notifications arrive two per frame) and cut into ~100 ms frames, each
+appended to the spool (durable) before anyone may send it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.agent.spool import Spool
+from ingest.protocol import ble, frames
+
+log = logging.getLogger(__name__)
+FRAME_S = 0.1
+REORDER_INSTANTS = 8  # instants held back so an interleaved partner notification can arrive
+
+
+def mounting_matrix(mounting: dict | None) -> np.ndarray:
+    """(4, 3, 3) sensor → nominal rotations from the server's per-leggings calibration."""
+    if not mounting:
+        return np.tile(np.eye(3), (4, 1, 1))
+    return np.array([mounting[s] for s in ("left_thigh", "left_shank", "right_thigh", "right_shank")],
+                    dtype=float)
+
+
+@dataclass
+class DeviceStats:
+    notifications: int = 0
+    bad_packets: int = 0
+    lost_notifications: int = 0
+    samples: int = 0
+    frames: int = 0
+
+
+@dataclass
+class Framer:
+    address: str
+    spool: Spool
+    mounting: np.ndarray = field(default_factory=lambda: mounting_matrix(None))
+    stats: DeviceStats = field(default_factory=DeviceStats)
+    _indices: list = field(default_factory=list)
+    _values: list = field(default_factory=list)
+    _last_seq: int | None = None
+    _last_flushed: int = -1
+    _rate: int = 0
+    _ranges: tuple[int, int] = (32, 2000)
+
+    def on_notification(self, data: bytes) -> int:
+        """Take one notification; returns how many frames it completed (0 on a bad packet)."""
+        try:
+            n = ble.decode(data)
+        except ble.PacketError as error:
+            self.stats.bad_packets += 1
+            log.warning("%s: dropped a bad packet: %s", self.address, error)
+            return 0
+        self.stats.notifications += 1
+        if self._last_seq is not None:
+            self.stats.lost_notifications += (n.seq - self._last_seq - 1) % 65536
+        self._last_seq = n.seq
+        if self._rate and n.rate_hz != self._rate:
+            self.flush()
+        self._rate, self._ranges = n.rate_hz, (n.accel_range_g, n.gyro_range_dps)
+        values = n.physical().reshape(-1, 4, 2, 3)
+        values = np.einsum("sij,nskj->nski", self.mounting, values).reshape(-1, 24)
+        fresh = n.indices > self._last_flushed
+        self._indices.extend(n.indices[fresh].tolist())
+        self._values.append(values[fresh])
+        return self._cut(final=False)
+
+    def flush(self) -> int:
+        """Frame everything held (the device went away)."""
+        return self._cut(final=True)
+
+    def _cut(self, final: bool) -> int:
+        if not self._indices:
+            return 0
+        indices = np.array(self._indices, dtype=np.int64)
+        values = np.concatenate(self._values)
+        order = np.argsort(indices, kind="stable")
+        indices, values = indices[order], values[order]
+        keep = np.concatenate([[True], np.diff(indices) > 0])
+        indices, values = indices[keep], values[keep]
+        per_frame = max(int(round(FRAME_S * self._rate)), 1)
+        ready_until = indices[-1] + 1 if final else indices[-1] - REORDER_INSTANTS
+        made = 0
+        while len(indices) and indices[0] < ready_until and (
+            final or indices[-1] - indices[0] >= per_frame + REORDER_INSTANTS
+        ):
+            take = np.searchsorted(indices, min(indices[0] + per_frame, ready_until))
+            self._append_frame(indices[:take], values[:take])
+            indices, values = indices[take:], values[take:]
+            made += 1
+        self._indices, self._values = indices.tolist(), [values]
+        return made
+
+    def _append_frame(self, indices: np.ndarray, values: np.ndarray) -> None:
+        accel, gyro = self._ranges
+        seq = self.spool.next_seq(self.address)
+        frame = frames.SampleFrame(
+            address=self.address, seq=seq, first_index=int(indices[0]), rate_hz=self._rate,
+            accel_range_g=accel, gyro_range_dps=gyro, offsets=(indices - indices[0]).astype(np.uint16),
+            raw=ble.quantise(values, accel, gyro),
+        )
+        self.spool.append(self.address, seq, frames.encode(frame))
+        self._last_flushed = int(indices[-1])
+        self.stats.samples += len(indices)
+        self.stats.frames += 1

@@ -1,0 +1,102 @@
+"""The agent's websocket to the server: send spooled frames in order, forget them when acked.
+
+On every (re)connect the server says hello with the station's leggings and the next
+frame seq it expects for each; the agent then replays everything still in its spool,
+in order. Reconnects back off exponentially (0.5 s … 10 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+
+import websockets
+
+from ingest.agent.spool import Spool
+
+log = logging.getLogger(__name__)
+WINDOW = 64  # frames in flight per connection before waiting for acks
+
+
+class Uplink:
+    def __init__(self, server: str, token: str, spool: Spool,
+                 on_hello: Callable[[dict], None] | None = None) -> None:
+        self.url = server.rstrip("/") + "/ws/ingest/"
+        self.token = token
+        self.spool = spool
+        self.on_hello = on_hello
+        self.connected = False
+        self.acked: dict[str, int] = {}
+        self.errors: list[str] = []
+        self._wake = asyncio.Event()
+        self._sent: dict[str, int] = {}
+
+    def kick(self) -> None:
+        """New frames are in the spool."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                async with websockets.connect(
+                    self.url, additional_headers={"Authorization": f"Bearer {self.token}"},
+                    max_size=2**22, ping_interval=5, ping_timeout=10, open_timeout=5,
+                ) as ws:
+                    await self._session(ws)
+            except asyncio.CancelledError:
+                raise
+            except (OSError, websockets.WebSocketException) as error:
+                log.info("uplink: %s; retrying in %.1f s", error, delay)
+            self.connected = False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    async def _session(self, ws) -> None:
+        hello = json.loads(await asyncio.wait_for(ws.recv(), 10))["hello"]
+        for leggings in hello["leggings"]:
+            address, expected = leggings["ble_address"], leggings["next_seq"]
+            self.acked[address] = expected - 1
+            self.spool.ack(address, expected - 1)  # the server already has these
+            if self.spool.next_seq(address) < expected and not self.spool.pending(address, limit=1):
+                self.spool.append_marker(address, expected)
+        if self.on_hello:
+            self.on_hello(hello)
+        self.connected = True
+        self._sent = dict(self.acked)
+        receiver = asyncio.create_task(self._receive(ws))
+        try:
+            while True:
+                await self._send_pending(ws)
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), 0.1)
+                if receiver.done():
+                    receiver.result()
+                    return
+        finally:
+            receiver.cancel()
+
+    async def _send_pending(self, ws) -> None:
+        for address in {*self.spool.backlog(), *self._sent}:
+            after = self._sent.get(address, -1)
+            room = WINDOW - (after - self.acked.get(address, -1))
+            if room <= 0:
+                continue
+            for _, seq, payload in self.spool.pending(address, after=after, limit=room):
+                await ws.send(payload)
+                self._sent[address] = seq
+
+    async def _receive(self, ws) -> None:
+        async for message in ws:
+            reply = json.loads(message)
+            for address, seq in reply.get("ack", {}).items():
+                self.acked[address] = max(self.acked.get(address, -1), seq)
+                self.spool.ack(address, seq)
+            if "error" in reply:
+                self.errors.append(reply["error"])
+                log.warning("server: %s", reply["error"])
+            self._wake.set()
