@@ -1,0 +1,120 @@
+"""The ingest websocket: station-token auth (SPEC §8), dedup, raw storage, errors that harm nothing."""
+
+import json
+import zlib
+
+import numpy as np
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from ingest.protocol import frames
+from ingest.services import revoke_station
+from sessions.models import RawChunk, RunSession
+from stridesite.asgi import application
+from tests.factories import make_station
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _frame(address: str, seq: int, first: int, n: int = 20) -> bytes:
+    raw = np.random.default_rng(seq).integers(-3000, 3000, (n, 24), dtype=np.int16)
+    offsets = np.arange(n, dtype=np.uint16)
+    return frames.encode(frames.SampleFrame(address, seq, first, 200, 32, 2000, offsets, raw))
+
+
+async def _connect(token: str | None):
+    headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
+    communicator = WebsocketCommunicator(application, "/ws/ingest/", headers=headers)
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+@pytest.fixture
+def station(world):
+    station, token = make_station(world.coach_a)
+    return station, token
+
+
+async def test_no_token_or_a_wrong_token_is_refused(world):
+    for token in (None, "not-a-token"):
+        communicator, connected, _ = await _connect(token)
+        assert not connected
+
+
+async def test_a_revoked_token_is_refused(world, station):
+    instance, token = station
+    await database_sync_to_async(instance.revoke)()
+    _, connected, _ = await _connect(token)
+    assert not connected
+
+
+async def test_hello_lists_only_the_stations_leggings(world, station):
+    communicator, connected, _ = await _connect(station[1])
+    assert connected
+    hello = json.loads(await communicator.receive_from())["hello"]
+    assert [item["ble_address"] for item in hello["leggings"]] == [world.leggings_a.ble_address]
+    assert hello["leggings"][0]["next_seq"] == 0
+    await communicator.disconnect()
+
+
+async def test_frames_are_stored_once_and_acked(world, station):
+    communicator, _, _ = await _connect(station[1])
+    await communicator.receive_from()
+    address = world.leggings_a.ble_address
+    for seq, first, ack in ((0, 100, 0), (1, 120, 1), (1, 120, 1), (0, 100, 1), (2, 140, 2)):
+        await communicator.send_to(bytes_data=_frame(address, seq, first))
+        assert json.loads(await communicator.receive_from())["ack"][address] == ack
+    chunks = await database_sync_to_async(lambda: list(RawChunk.objects.order_by("first_index")))()
+    assert [c.first_index for c in chunks] == [100, 120, 140]
+    stored = np.frombuffer(zlib.decompress(bytes(chunks[1].samples)), dtype="<i2").reshape(-1, 24)
+    assert np.array_equal(stored, frames.decode(_frame(address, 1, 120)).raw)
+    session = await database_sync_to_async(RunSession.objects.get)()
+    assert session.runner_id == world.alice.pk and session.status == "live"
+    assert session.clock_origin == 100 and session.last_index == 159
+    await communicator.disconnect()
+
+
+async def test_a_gap_is_not_stored_and_the_ack_asks_for_a_resend(world, station):
+    communicator, _, _ = await _connect(station[1])
+    await communicator.receive_from()
+    address = world.leggings_a.ble_address
+    await communicator.send_to(bytes_data=_frame(address, 5, 100))
+    assert json.loads(await communicator.receive_from())["ack"][address] == -1
+    assert not await database_sync_to_async(RawChunk.objects.exists)()
+    await communicator.disconnect()
+
+
+async def test_another_coachs_leggings_are_refused_and_nothing_is_stored(world, station):
+    communicator, _, _ = await _connect(station[1])
+    await communicator.receive_from()
+    await communicator.send_to(bytes_data=_frame(world.leggings_b.ble_address, 0, 100))
+    assert "not leggings of this station" in json.loads(await communicator.receive_from())["error"]
+    assert not await database_sync_to_async(RawChunk.objects.exists)()
+    await communicator.disconnect()
+
+
+async def test_malformed_frames_get_an_error_and_the_connection_lives_on(world, station):
+    communicator, _, _ = await _connect(station[1])
+    await communicator.receive_from()
+    address = world.leggings_a.ble_address
+    await communicator.send_to(bytes_data=_frame(address, 0, 100))
+    await communicator.receive_from()
+    for bad in (b"junk", _frame(address, 1, 120)[:-7], b"\0" * (frames.MAX_FRAME_BYTES + 10)):
+        await communicator.send_to(bytes_data=bad)
+        assert "error" in json.loads(await communicator.receive_from())
+    await communicator.send_to(text_data="hello?")
+    assert "binary" in json.loads(await communicator.receive_from())["error"]
+    await communicator.send_to(bytes_data=_frame(address, 1, 120))
+    assert json.loads(await communicator.receive_from())["ack"][address] == 1
+    assert await database_sync_to_async(RawChunk.objects.count)() == 2
+    await communicator.disconnect()
+
+
+async def test_revoking_the_token_closes_open_sockets(world, station):
+    instance, token = station
+    communicator, _, _ = await _connect(token)
+    await communicator.receive_from()
+    await database_sync_to_async(revoke_station)(instance)
+    output = await communicator.receive_output(timeout=2)
+    assert output["type"] == "websocket.close" and output["code"] == 4403
