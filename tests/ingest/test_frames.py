@@ -13,7 +13,8 @@ from ingest.protocol import frames
 def _frame(n=20):
     rng = np.random.default_rng(n)
     raw = rng.integers(-999, 999, (n, 24), dtype=np.int16)
-    return frames.SampleFrame("5A:1D:E0:00:00:0A", 7, 1000, 200, 32, 2000, np.arange(n, dtype=np.uint16) * 2, raw)
+    offsets = np.arange(n, dtype=np.uint16) * 2
+    return frames.SampleFrame("5A:1D:E0:00:00:0A", 7, 1000, 200, 32, 2000, offsets, raw)
 
 
 def test_round_trip():
