@@ -65,7 +65,7 @@ def store_frame(station: IngestStation, frame: SampleFrame) -> Stored:
             return Stored(ack=cursor.next_seq - 1)
         session = _session_for(leggings, frame)
         RawChunk.objects.create(
-            session=session, first_index=frame.first_index, count=len(frame.raw),
+            session=session, frame_seq=frame.seq, first_index=frame.first_index, count=len(frame.raw),
             accel_range_g=frame.accel_range_g, gyro_range_dps=frame.gyro_range_dps,
             offsets=frame.offsets.astype("<u2").tobytes(),
             samples=zlib.compress(frame.raw.astype("<i2").tobytes(), 1),

@@ -55,6 +55,7 @@ class RawChunk(models.Model):
     """
 
     session = models.ForeignKey(RunSession, on_delete=models.CASCADE, related_name="chunks")
+    frame_seq = models.BigIntegerField(null=True, blank=True, help_text="The agent frame it came in")
     first_index = models.BigIntegerField()
     count = models.PositiveIntegerField()
     accel_range_g = models.PositiveSmallIntegerField()

@@ -40,7 +40,8 @@ class VirtualLeggings:
     loss: float = 0.0
     disconnect_every_s: float = 0.0  # 0: never
     battery: float = 100.0
-    epoch: float = 1_700_000_000.0
+    # The sample clock counts from midnight UTC, so a restarted agent finds the stream where it is.
+    epoch: float = field(default_factory=lambda: time.time() // 86400 * 86400)
     connected: bool = field(default=False, init=False)
     _loop: np.ndarray = field(init=False, repr=False)
 

@@ -1,0 +1,64 @@
+"""A real daphne (and agent) as subprocesses, for end-to-end ingest tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(db_path: Path) -> dict:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "DEBUG": "1"}
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def prepare_demo(db_path: Path) -> str:
+    """Migrate a fresh database, create the demo squad; returns the station token."""
+    run = {"cwd": ROOT, "env": server_env(db_path), "check": True, "capture_output": True, "text": True}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], **run)
+    out = subprocess.run([sys.executable, "manage.py", "demo_data"], **run).stdout
+    return out.split("station token:")[1].split()[0]
+
+
+def start_server(db_path: Path, port: int, log: Path | None = None) -> subprocess.Popen:
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 — lives with the process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "stridesite.asgi:application"],
+        cwd=ROOT, env=server_env(db_path), stdout=out, stderr=out,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("daphne did not start")
+
+
+def start_agent(port: int, token: str, spool: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "STRIDESITE_TOKEN": token}
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest.agent", "simulate", "--server", f"ws://127.0.0.1:{port}",
+         "--spool", str(spool), "--quiet", *args],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
