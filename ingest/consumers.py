@@ -20,6 +20,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
         if self.station is None:
             await self.close(code=4401)
             return
+        self.devices: dict[str, services.DeviceIngest] = {}
         await self.accept()
         await self.channel_layer.group_add(services.station_group(self.station.pk), self.channel_name)
         await database_sync_to_async(services.close_idle_sessions)()
@@ -27,6 +28,8 @@ class IngestConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"hello": config}))
 
     async def disconnect(self, code: int) -> None:
+        for device in getattr(self, "devices", {}).values():
+            await database_sync_to_async(device.save_progress)()
         if getattr(self, "station", None) is not None:
             await self.channel_layer.group_discard(services.station_group(self.station.pk), self.channel_name)
 
@@ -39,8 +42,9 @@ class IngestConsumer(AsyncWebsocketConsumer):
         except FrameError as error:
             await self._error(str(error))
             return
+        device = self.devices.setdefault(frame.address, services.DeviceIngest(self.station, frame.address))
         try:
-            stored = await database_sync_to_async(services.store_frame)(self.station, frame)
+            stored = await database_sync_to_async(device.store)(frame)
         except services.FrameRefused as error:
             await self._error(str(error))
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -54,48 +55,98 @@ def station_config(station: IngestStation) -> dict:
     }
 
 
-def store_frame(station: IngestStation, frame: SampleFrame) -> Stored:
-    """Store one frame exactly once, then run it through its session's engine."""
-    leggings = station_leggings(station).filter(ble_address=frame.address).select_related("runner").first()
-    if leggings is None or leggings.runner is None:
-        raise FrameRefused(f"{frame.address}: not leggings of this station's squads")
-    with transaction.atomic():
-        cursor, _ = IngestCursor.objects.select_for_update().get_or_create(leggings=leggings)
-        if frame.seq != cursor.next_seq:  # a duplicate (already stored) or a gap (agent resends)
-            return Stored(ack=cursor.next_seq - 1)
-        session = _session_for(leggings, frame)
-        RawChunk.objects.create(
-            session=session, frame_seq=frame.seq, first_index=frame.first_index, count=len(frame.raw),
-            accel_range_g=frame.accel_range_g, gyro_range_dps=frame.gyro_range_dps,
-            offsets=frame.offsets.astype("<u2").tobytes(),
-            samples=zlib.compress(frame.raw.astype("<i2").tobytes(), 1),
-        )
+class DeviceIngest:
+    """One leggings' stream on one connection: dedup and session state kept in memory, so a
+    frame costs one short transaction (chunk insert + cursor advance)."""
+
+    RECHECK_FRAMES = 100  # re-read permission and cursor every ~10 s of frames
+    SESSION_SAVE_S = 2.0
+
+    def __init__(self, station: IngestStation, address: str) -> None:
+        self.station, self.address = station, address
+        self.frames_since_check = self.RECHECK_FRAMES
+        self.session: RunSession | None = None
+        self.session_saved_at = 0.0
+
+    def _check(self) -> None:
+        leggings = (station_leggings(self.station).filter(ble_address=self.address)
+                    .select_related("runner").first())
+        if leggings is None or leggings.runner is None:
+            raise FrameRefused(f"{self.address}: not leggings of this station's squads")
+        self.leggings = leggings
+        cursor, _ = IngestCursor.objects.get_or_create(leggings=leggings)
+        self.next_seq = cursor.next_seq
+        self.frames_since_check = 0
+
+    def store(self, frame: SampleFrame) -> Stored:
+        """Store the frame exactly once, then run it through its session's engine."""
+        if self.frames_since_check >= self.RECHECK_FRAMES:
+            self._check()
+        self.frames_since_check += 1
+        if frame.seq != self.next_seq:  # a duplicate (already stored) or a gap (the agent resends)
+            return Stored(ack=self.next_seq - 1)
+        session = self._session(frame)
+        with transaction.atomic():
+            advanced = IngestCursor.objects.filter(leggings=self.leggings, next_seq=frame.seq).update(
+                next_seq=frame.seq + 1)
+            if not advanced:  # another connection stored it meanwhile
+                self.frames_since_check = self.RECHECK_FRAMES
+                transaction.set_rollback(True)
+                return Stored(ack=frame.seq - 1)
+            RawChunk.objects.create(
+                session=session, frame_seq=frame.seq, first_index=frame.first_index, count=len(frame.raw),
+                accel_range_g=frame.accel_range_g, gyro_range_dps=frame.gyro_range_dps,
+                offsets=frame.offsets.astype("<u2").tobytes(),
+                samples=zlib.compress(frame.raw.astype("<i2").tobytes(), 1),
+            )
+        self.next_seq = frame.seq + 1
         session.last_index = int(frame.indices[-1])
         session.ended_at = timezone.now()
-        session.save(update_fields=["last_index", "ended_at"])
-        cursor.next_seq += 1
-        cursor.save(update_fields=["next_seq"])
-    strides = live.feed(session, frame.indices, frame.physical())
-    _save_strides(session, strides)
-    return Stored(ack=frame.seq, session=session, strides=strides)
+        if time.monotonic() - self.session_saved_at > self.SESSION_SAVE_S:
+            session.save(update_fields=["last_index", "ended_at"])
+            self.session_saved_at = time.monotonic()
+        strides = live.feed(session, frame.indices, frame.physical())
+        _save_strides(session, strides)
+        return Stored(ack=frame.seq, session=session, strides=strides)
+
+    def save_progress(self) -> None:
+        """Write the session's newest sample and time (done every few seconds, and at the end)."""
+        if self.session is not None:
+            self.session.save(update_fields=["last_index", "ended_at"])
+
+    def _session(self, frame: SampleFrame) -> RunSession:
+        session = self.session
+        if session is not None and session.runner_id == self.leggings.runner_id \
+                and frame.rate_hz == session.sample_rate_hz \
+                and 0 <= (frame.first_index - session.last_index) / session.sample_rate_hz <= IDLE_CLOSE_S:
+            return session
+        self.session = _session_for(self.leggings, frame)
+        self.session_saved_at = time.monotonic()
+        return self.session
+
+
+def store_frame(station: IngestStation, frame: SampleFrame) -> Stored:
+    """Store one frame with a fresh device state (tests and one-off callers)."""
+    return DeviceIngest(station, frame.address).store(frame)
 
 
 def _session_for(leggings: Leggings, frame: SampleFrame) -> RunSession:
     """The leggings' live session, or a new one when none is open or the stream restarted."""
-    session = (RunSession.objects.select_for_update()
-               .filter(leggings=leggings, status=RunSession.Status.LIVE).order_by("-started_at").first())
-    if session is not None:
-        gap = (frame.first_index - (session.last_index or 0)) / session.sample_rate_hz
-        if session.runner_id == leggings.runner_id and 0 <= gap <= IDLE_CLOSE_S \
-                and frame.rate_hz == session.sample_rate_hz:
-            return session
-        close_session(session)
-    now = timezone.now()
-    return RunSession.objects.create(
-        runner=leggings.runner, leggings=leggings, started_at=now, ended_at=now,
-        status=RunSession.Status.LIVE, source=RunSession.Source.LIVE,
-        sample_rate_hz=frame.rate_hz, clock_origin=frame.first_index, last_index=frame.first_index,
-    )
+    with transaction.atomic():
+        session = (RunSession.objects.select_for_update()
+                   .filter(leggings=leggings, status=RunSession.Status.LIVE).order_by("-started_at").first())
+        if session is not None:
+            gap = (frame.first_index - (session.last_index or 0)) / session.sample_rate_hz
+            if session.runner_id == leggings.runner_id and 0 <= gap <= IDLE_CLOSE_S \
+                    and frame.rate_hz == session.sample_rate_hz:
+                return session
+            close_session(session)
+        now = timezone.now()
+        return RunSession.objects.create(
+            runner=leggings.runner, leggings=leggings, started_at=now, ended_at=now,
+            status=RunSession.Status.LIVE, source=RunSession.Source.LIVE,
+            sample_rate_hz=frame.rate_hz, clock_origin=frame.first_index, last_index=frame.first_index,
+        )
 
 
 def close_session(session: RunSession) -> None:

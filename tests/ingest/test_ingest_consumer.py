@@ -69,10 +69,10 @@ async def test_frames_are_stored_once_and_acked(world, station):
     assert [c.first_index for c in chunks] == [100, 120, 140]
     stored = np.frombuffer(zlib.decompress(bytes(chunks[1].samples)), dtype="<i2").reshape(-1, 24)
     assert np.array_equal(stored, frames.decode(_frame(address, 1, 120)).raw)
+    await communicator.disconnect()
     session = await database_sync_to_async(RunSession.objects.get)(clock_origin__isnull=False)
     assert session.runner_id == world.alice.pk and session.status == "live"
     assert session.clock_origin == 100 and session.last_index == 159
-    await communicator.disconnect()
 
 
 async def test_a_gap_is_not_stored_and_the_ack_asks_for_a_resend(world, station):

@@ -95,8 +95,9 @@ def _check_strides_match_an_uninterrupted_run(server) -> None:
             raw = np.frombuffer(zlib.decompress(samples), dtype="<i2").reshape(count, 24)
             scale = np.tile([accel * 9.81 / 32768] * 3 + [gyro / 32768] * 3, 4)
             replayed += engine.feed((idx - origin) / rate, raw * scale)
-        live = server.execute("SELECT leg, t_start, kickback_deg, knee_elevation_deg FROM metrics_striderecord "
-                               "WHERE session_id = ? ORDER BY leg, t_start", (session_id,)).fetchall()
+        live = server.execute(
+            "SELECT leg, t_start, kickback_deg, knee_elevation_deg FROM metrics_striderecord "
+            "WHERE session_id = ? ORDER BY leg, t_start", (session_id,)).fetchall()
         expected = sorted((s.leg, s.t_start, s.kickback_deg, s.knee_elevation_deg) for s in replayed)
         assert live == expected
         compared += len(live)
