@@ -46,7 +46,8 @@ def main() -> None:
         print(f"{args.runners} virtual runners × {args.seconds:.0f} s at 200 Hz, {args.loss:.0%} notifications lost")
         print(f"  stored {stored[0]:,} samples in {stored[1]:,} chunks, {strides} strides; agent exit {agent.returncode}"
               f" (0 = spool drained)")
-        print(f"  forwarded {stored[0] / args.seconds:,.0f} samples/s (streaming is real-time paced)")
+        print(f"  forwarded {stored[0] / args.seconds:,.0f} instants/s = {4 * stored[0] / args.seconds:,.0f} IMU "
+              f"samples/s (streaming is real-time paced)")
         print(f"  agent CPU {agent_cpu:.1f} s = {100 * agent_cpu / wall:.0f}% of a core over {wall:.0f} s "
               f"→ ~{stored[0] / max(agent_cpu, 1e-9):,.0f} samples per CPU-second")
         print(f"  server CPU {server_cpu:.1f} s = {100 * server_cpu / wall:.0f}% of a core "

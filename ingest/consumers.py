@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -22,14 +23,17 @@ class IngestConsumer(AsyncWebsocketConsumer):
             return
         self.devices: dict[str, services.DeviceIngest] = {}
         await self.accept()
+        self.flusher = asyncio.create_task(self._flush_due())
         await self.channel_layer.group_add(services.station_group(self.station.pk), self.channel_name)
         await database_sync_to_async(services.close_idle_sessions)()
         config = await database_sync_to_async(services.station_config)(self.station)
         await self.send(text_data=json.dumps({"hello": config}))
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "flusher", None) is not None:
+            self.flusher.cancel()
         for device in getattr(self, "devices", {}).values():
-            await database_sync_to_async(device.save_progress)()
+            await database_sync_to_async(device.flush)()
         if getattr(self, "station", None) is not None:
             await self.channel_layer.group_discard(services.station_group(self.station.pk), self.channel_name)
 
@@ -44,11 +48,25 @@ class IngestConsumer(AsyncWebsocketConsumer):
             return
         device = self.devices.setdefault(frame.address, services.DeviceIngest(self.station, frame.address))
         try:
-            stored = await database_sync_to_async(device.store)(frame)
+            ack, _, _ = await database_sync_to_async(device.receive)(frame)
         except services.FrameRefused as error:
             await self._error(str(error))
             return
-        await self.send(text_data=json.dumps({"ack": {frame.address: stored.ack}}))
+        if ack is not None:
+            await self.send(text_data=json.dumps({"ack": {frame.address: ack}}))
+
+    async def _flush_due(self) -> None:
+        """Write and acknowledge frames that waited FLUSH_S (a device that went quiet)."""
+        while True:
+            await asyncio.sleep(services.DeviceIngest.FLUSH_S / 2)
+            acks = {}
+            for device in list(self.devices.values()):
+                if device.due():
+                    flushed = await database_sync_to_async(device.flush)()
+                    if flushed is not None:
+                        acks[device.address] = flushed
+            if acks:
+                await self.send(text_data=json.dumps({"ack": acks}))
 
     async def _error(self, message: str) -> None:
         log.warning("ingest station %s: %s", self.station.pk, message)

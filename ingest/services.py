@@ -56,17 +56,23 @@ def station_config(station: IngestStation) -> dict:
 
 
 class DeviceIngest:
-    """One leggings' stream on one connection: dedup and session state kept in memory, so a
-    frame costs one short transaction (chunk insert + cursor advance)."""
+    """One leggings' stream on one connection.
+
+    Dedup and session state live in memory; each frame goes to the metrics engine at
+    once (live latency), and frames are written in small batches — one transaction per
+    FLUSH_FRAMES frames or FLUSH_S seconds — and acknowledged only once written.
+    """
 
     RECHECK_FRAMES = 100  # re-read permission and cursor every ~10 s of frames
-    SESSION_SAVE_S = 2.0
+    FLUSH_FRAMES = 5
+    FLUSH_S = 0.5
 
     def __init__(self, station: IngestStation, address: str) -> None:
         self.station, self.address = station, address
         self.frames_since_check = self.RECHECK_FRAMES
         self.session: RunSession | None = None
-        self.session_saved_at = 0.0
+        self.pending: list[tuple[SampleFrame, RunSession]] = []
+        self.pending_since = 0.0
 
     def _check(self) -> None:
         leggings = (station_leggings(self.station).filter(ble_address=self.address)
@@ -75,44 +81,47 @@ class DeviceIngest:
             raise FrameRefused(f"{self.address}: not leggings of this station's squads")
         self.leggings = leggings
         cursor, _ = IngestCursor.objects.get_or_create(leggings=leggings)
-        self.next_seq = cursor.next_seq
+        self.next_seq = cursor.next_seq + len(self.pending)
         self.frames_since_check = 0
 
-    def store(self, frame: SampleFrame) -> Stored:
-        """Store the frame exactly once, then run it through its session's engine."""
-        if self.frames_since_check >= self.RECHECK_FRAMES:
+    def receive(self, frame: SampleFrame) -> tuple[int | None, list[Stride], RunSession | None]:
+        """Take a frame: (ack to send or None, strides it completed, its session)."""
+        if self.frames_since_check >= self.RECHECK_FRAMES and not self.pending:
             self._check()
         self.frames_since_check += 1
-        if frame.seq != self.next_seq:  # a duplicate (already stored) or a gap (the agent resends)
-            return Stored(ack=self.next_seq - 1)
+        if frame.seq != self.next_seq:  # a duplicate (already taken) or a gap (the agent resends)
+            return (self.next_seq - 1 - len(self.pending)) if not self.pending else None, [], None
         session = self._session(frame)
-        with transaction.atomic():
-            advanced = IngestCursor.objects.filter(leggings=self.leggings, next_seq=frame.seq).update(
-                next_seq=frame.seq + 1)
-            if not advanced:  # another connection stored it meanwhile
-                self.frames_since_check = self.RECHECK_FRAMES
-                transaction.set_rollback(True)
-                return Stored(ack=frame.seq - 1)
-            RawChunk.objects.create(
-                session=session, frame_seq=frame.seq, first_index=frame.first_index, count=len(frame.raw),
-                accel_range_g=frame.accel_range_g, gyro_range_dps=frame.gyro_range_dps,
-                offsets=frame.offsets.astype("<u2").tobytes(),
-                samples=zlib.compress(frame.raw.astype("<i2").tobytes(), 1),
-            )
         self.next_seq = frame.seq + 1
+        if not self.pending:
+            self.pending_since = time.monotonic()
+        self.pending.append((frame, session))
         session.last_index = int(frame.indices[-1])
         session.ended_at = timezone.now()
-        if time.monotonic() - self.session_saved_at > self.SESSION_SAVE_S:
-            session.save(update_fields=["last_index", "ended_at"])
-            self.session_saved_at = time.monotonic()
         strides = live.feed(session, frame.indices, frame.physical())
         _save_strides(session, strides)
-        return Stored(ack=frame.seq, session=session, strides=strides)
+        ack = self.flush() if len(self.pending) >= self.FLUSH_FRAMES else None
+        return ack, strides, session
 
-    def save_progress(self) -> None:
-        """Write the session's newest sample and time (done every few seconds, and at the end)."""
-        if self.session is not None:
-            self.session.save(update_fields=["last_index", "ended_at"])
+    def due(self) -> bool:
+        return bool(self.pending) and time.monotonic() - self.pending_since >= self.FLUSH_S
+
+    def flush(self) -> int | None:
+        """Write the pending frames in one transaction; returns the seq now acknowledged."""
+        if not self.pending:
+            return None
+        first, last = self.pending[0][0].seq, self.pending[-1][0].seq
+        with transaction.atomic():
+            advanced = IngestCursor.objects.filter(leggings=self.leggings, next_seq=first).update(
+                next_seq=last + 1)
+            if not advanced:  # another connection stored these meanwhile: start over from the cursor
+                self.pending, self.frames_since_check = [], self.RECHECK_FRAMES
+                return None
+            RawChunk.objects.bulk_create([_chunk(frame, session) for frame, session in self.pending])
+            for session in {id(s): s for _, s in self.pending}.values():
+                session.save(update_fields=["last_index", "ended_at"])
+        self.pending = []
+        return last
 
     def _session(self, frame: SampleFrame) -> RunSession:
         session = self.session
@@ -120,14 +129,26 @@ class DeviceIngest:
                 and frame.rate_hz == session.sample_rate_hz \
                 and 0 <= (frame.first_index - session.last_index) / session.sample_rate_hz <= IDLE_CLOSE_S:
             return session
+        self.flush()
         self.session = _session_for(self.leggings, frame)
-        self.session_saved_at = time.monotonic()
         return self.session
 
 
+def _chunk(frame: SampleFrame, session: RunSession) -> RawChunk:
+    return RawChunk(
+        session=session, frame_seq=frame.seq, first_index=frame.first_index, count=len(frame.raw),
+        accel_range_g=frame.accel_range_g, gyro_range_dps=frame.gyro_range_dps,
+        offsets=frame.offsets.astype("<u2").tobytes(),
+        samples=zlib.compress(frame.raw.astype("<i2").tobytes(), 1),
+    )
+
+
 def store_frame(station: IngestStation, frame: SampleFrame) -> Stored:
-    """Store one frame with a fresh device state (tests and one-off callers)."""
-    return DeviceIngest(station, frame.address).store(frame)
+    """Store one frame at once with a fresh device state (one-off callers)."""
+    device = DeviceIngest(station, frame.address)
+    ack, strides, session = device.receive(frame)
+    flushed = device.flush()
+    return Stored(ack=flushed if flushed is not None else ack, session=session, strides=strides)
 
 
 def _session_for(leggings: Leggings, frame: SampleFrame) -> RunSession:
