@@ -55,42 +55,42 @@ class Adapter(ServiceInterface):
         self._discovering = False
 
     @method()
-    def StartDiscovery(self):  # noqa: N802
+    def StartDiscovery(self):
         self._discovering = True
         self.emit_properties_changed({"Discovering": True})
         self.bluez.advertise()
 
     @method()
-    def StopDiscovery(self):  # noqa: N802
+    def StopDiscovery(self):
         self._discovering = False
         self.emit_properties_changed({"Discovering": False})
 
     @method()
-    def SetDiscoveryFilter(self, properties: "a{sv}"):  # noqa: N802, F821
+    def SetDiscoveryFilter(self, properties: "a{sv}"):
         return
 
     @method()
-    def RemoveDevice(self, device: o):  # noqa: N802, F821
+    def RemoveDevice(self, device: "o"):
         return
 
     @dbus_property(access=PropertyAccess.READ)
-    def Address(self) -> s:  # noqa: N802, F821
+    def Address(self) -> "s":
         return "00:1A:7D:DA:71:13"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Name(self) -> s:  # noqa: N802, F821
+    def Name(self) -> "s":
         return "hci0"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Powered(self) -> b:  # noqa: N802, F821
+    def Powered(self) -> "b":
         return True
 
     @dbus_property(access=PropertyAccess.READ)
-    def Discovering(self) -> b:  # noqa: N802, F821
+    def Discovering(self) -> "b":
         return self._discovering
 
     @dbus_property(access=PropertyAccess.READ)
-    def Roles(self) -> "as":  # noqa: N802, F821
+    def Roles(self) -> "as":
         return ["central", "peripheral"]
 
 
@@ -103,7 +103,7 @@ class Device(ServiceInterface):
         self.rssi = -58
 
     @method()
-    async def Connect(self):  # noqa: N802
+    async def Connect(self):
         self.connected = True
         self.emit_properties_changed({"Connected": True})
         await asyncio.sleep(0.01)
@@ -112,63 +112,63 @@ class Device(ServiceInterface):
         self.leggings.connects += 1
 
     @method()
-    def Disconnect(self):  # noqa: N802
+    def Disconnect(self):
         self.leggings.drop()
 
     @dbus_property(access=PropertyAccess.READ)
-    def Address(self) -> s:  # noqa: N802, F821
+    def Address(self) -> "s":
         return self.leggings.address
 
     @dbus_property(access=PropertyAccess.READ)
-    def AddressType(self) -> s:  # noqa: N802, F821
+    def AddressType(self) -> "s":
         return "public"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Name(self) -> s:  # noqa: N802, F821
+    def Name(self) -> "s":
         return self.leggings.name
 
     @dbus_property(access=PropertyAccess.READ)
-    def Alias(self) -> s:  # noqa: N802, F821
+    def Alias(self) -> "s":
         return self.leggings.name
 
     @dbus_property(access=PropertyAccess.READ)
-    def Adapter(self) -> o:  # noqa: N802, F821
+    def Adapter(self) -> "o":
         return "/org/bluez/hci0"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Connected(self) -> b:  # noqa: N802, F821
+    def Connected(self) -> "b":
         return self.connected
 
     @dbus_property(access=PropertyAccess.READ)
-    def ServicesResolved(self) -> b:  # noqa: N802, F821
+    def ServicesResolved(self) -> "b":
         return self.resolved
 
     @dbus_property(access=PropertyAccess.READ)
-    def Paired(self) -> b:  # noqa: N802, F821
+    def Paired(self) -> "b":
         return False
 
     @dbus_property(access=PropertyAccess.READ)
-    def Bonded(self) -> b:  # noqa: N802, F821
+    def Bonded(self) -> "b":
         return False
 
     @dbus_property(access=PropertyAccess.READ)
-    def Trusted(self) -> b:  # noqa: N802, F821
+    def Trusted(self) -> "b":
         return False
 
     @dbus_property(access=PropertyAccess.READ)
-    def RSSI(self) -> n:  # noqa: N802, F821
+    def RSSI(self) -> "n":
         return self.rssi
 
     @dbus_property(access=PropertyAccess.READ)
-    def UUIDs(self) -> "as":  # noqa: N802, F821
+    def UUIDs(self) -> "as":
         return [ble.SERVICE_UUID, ble.BATTERY_SERVICE_UUID]
 
     @dbus_property(access=PropertyAccess.READ)
-    def ManufacturerData(self) -> "a{qv}":  # noqa: N802, F821
+    def ManufacturerData(self) -> "a{qv}":
         return {}
 
     @dbus_property(access=PropertyAccess.READ)
-    def ServiceData(self) -> "a{sv}":  # noqa: N802, F821
+    def ServiceData(self) -> "a{sv}":
         return {ble.BATTERY_SERVICE_UUID: Variant("ay", bytes([self.leggings.battery]))}
 
 
@@ -178,15 +178,15 @@ class GattService(ServiceInterface):
         self.uuid, self.device_path = uuid, device_path
 
     @dbus_property(access=PropertyAccess.READ)
-    def UUID(self) -> s:  # noqa: N802, F821
+    def UUID(self) -> "s":
         return self.uuid
 
     @dbus_property(access=PropertyAccess.READ)
-    def Device(self) -> o:  # noqa: N802, F821
+    def Device(self) -> "o":
         return self.device_path
 
     @dbus_property(access=PropertyAccess.READ)
-    def Primary(self) -> b:  # noqa: N802, F821
+    def Primary(self) -> "b":
         return True
 
 
@@ -198,23 +198,23 @@ class GattCharacteristic(ServiceInterface):
         self.notifying = False
 
     @method()
-    def ReadValue(self, options: "a{sv}") -> ay:  # noqa: N802, F821
+    def ReadValue(self, options: "a{sv}") -> "ay":
         if self.uuid == ble.BATTERY_LEVEL_UUID:
             return bytes([self.leggings.battery])
         return self.value
 
     @method()
-    def WriteValue(self, value: ay, options: "a{sv}"):  # noqa: N802, F821
+    def WriteValue(self, value: "ay", options: "a{sv}"):
         if self.uuid == ble.CONTROL_POINT_UUID and value[:1] == bytes([ble.OP_START]):
             self.leggings.start_streaming()
 
     @method()
-    def StartNotify(self):  # noqa: N802
+    def StartNotify(self):
         self.notifying = True
         self.emit_properties_changed({"Notifying": True})
 
     @method()
-    def StopNotify(self):  # noqa: N802
+    def StopNotify(self):
         self.notifying = False
         self.emit_properties_changed({"Notifying": False})
 
@@ -223,27 +223,27 @@ class GattCharacteristic(ServiceInterface):
         self.emit_properties_changed({"Value": data})
 
     @dbus_property(access=PropertyAccess.READ)
-    def UUID(self) -> s:  # noqa: N802, F821
+    def UUID(self) -> "s":
         return self.uuid
 
     @dbus_property(access=PropertyAccess.READ)
-    def Service(self) -> o:  # noqa: N802, F821
+    def Service(self) -> "o":
         return self.service_path
 
     @dbus_property(access=PropertyAccess.READ)
-    def Value(self) -> ay:  # noqa: N802, F821
+    def Value(self) -> "ay":
         return self.value
 
     @dbus_property(access=PropertyAccess.READ)
-    def Notifying(self) -> b:  # noqa: N802, F821
+    def Notifying(self) -> "b":
         return self.notifying
 
     @dbus_property(access=PropertyAccess.READ)
-    def Flags(self) -> "as":  # noqa: N802, F821
+    def Flags(self) -> "as":
         return self.flags
 
     @dbus_property(access=PropertyAccess.READ)
-    def MTU(self) -> q:  # noqa: N802, F821
+    def MTU(self) -> "q":
         return 247
 
 

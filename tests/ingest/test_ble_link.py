@@ -14,7 +14,8 @@ from ingest.agent.spool import Spool
 from ingest.protocol import frames
 from tests.ingest.fake_bluez import FakeBlueZ, start_bus, use_bus
 
-pytestmark = pytest.mark.skipif(not shutil.which("dbus-daemon"), reason="dbus-daemon missing (apt-get install dbus)")
+pytestmark = pytest.mark.skipif(not shutil.which("dbus-daemon"),
+                                reason="dbus-daemon missing (apt-get install dbus)")
 ADDRESS = "5A:1D:E0:00:00:01"
 
 
