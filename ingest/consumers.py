@@ -11,6 +11,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from ingest import services
 from ingest.protocol.frames import FrameError, decode
+from sessions.broadcast import TICK_S, Broadcaster
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,9 @@ class IngestConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         self.devices: dict[str, services.DeviceIngest] = {}
+        self.live = Broadcaster()
         await self.accept()
-        self.flusher = asyncio.create_task(self._flush_due())
+        self.flusher = asyncio.create_task(self._tick())
         await self.channel_layer.group_add(services.station_group(self.station.pk), self.channel_name)
         await database_sync_to_async(services.close_idle_sessions)()
         config = await database_sync_to_async(services.station_config)(self.station)
@@ -34,39 +36,80 @@ class IngestConsumer(AsyncWebsocketConsumer):
             self.flusher.cancel()
         for device in getattr(self, "devices", {}).values():
             await database_sync_to_async(device.flush)()
+            if device.runner_id is not None:
+                self.live.status(device.runner_id, "station offline")
+        if getattr(self, "live", None) is not None:
+            await self.live.flush()
         if getattr(self, "station", None) is not None:
             await self.channel_layer.group_discard(services.station_group(self.station.pk), self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if bytes_data is None:
-            await self._error("expected a binary sample frame")
+            await self._status_message(text_data or "")
             return
         try:
             frame = decode(bytes_data)
         except FrameError as error:
             await self._error(str(error))
             return
-        device = self.devices.setdefault(frame.address, services.DeviceIngest(self.station, frame.address))
+        device = self._device(frame.address)
         try:
-            ack, _, _ = await database_sync_to_async(device.receive)(frame)
+            ack, strides, session = await database_sync_to_async(device.receive)(frame)
         except services.FrameRefused as error:
             await self._error(str(error))
             return
+        if session is not None:
+            if device.announced != "streaming":
+                device.announced = "streaming"
+                self.live.status(device.runner_id, "streaming")
+            for stride in strides:
+                self.live.stride(device.runner_id, stride, session.pk)
         if ack is not None:
             await self.send(text_data=json.dumps({"ack": {frame.address: ack}}))
 
-    async def _flush_due(self) -> None:
-        """Write and acknowledge frames that waited FLUSH_S (a device that went quiet)."""
+    def _device(self, address: str) -> services.DeviceIngest:
+        device = self.devices.get(address)
+        if device is None:
+            device = self.devices[address] = services.DeviceIngest(self.station, address)
+        return device
+
+    async def _status_message(self, text: str) -> None:
+        """`{"status": {"AA:…": "connected" | "disconnected"}}` from the agent's radio side."""
+        try:
+            states = json.loads(text)["status"]
+        except (ValueError, KeyError, TypeError):
+            states = None
+        if not isinstance(states, dict):
+            await self._error("expected a binary sample frame or a status message")
+            return
+        for address, state in states.items():
+            device = self._device(str(address))
+            if device.runner_id is None:
+                try:
+                    await database_sync_to_async(device.refresh)()
+                except services.FrameRefused as error:
+                    await self._error(str(error))
+                    continue
+            announced = "streaming" if state == "connected" else "leggings disconnected"
+            if device.announced != announced:
+                device.announced = announced
+                self.live.status(device.runner_id, announced)
+
+    async def _tick(self) -> None:
+        """Every TICK_S: live events out; frames that waited FLUSH_S written and acknowledged."""
         while True:
-            await asyncio.sleep(services.DeviceIngest.FLUSH_S / 2)
+            await asyncio.sleep(TICK_S)
             acks = {}
             for device in list(self.devices.values()):
                 if device.due():
                     flushed = await database_sync_to_async(device.flush)()
                     if flushed is not None:
                         acks[device.address] = flushed
+                if device.runner_id is not None:
+                    self.live.squads_of[device.runner_id] = device.squad_ids
             if acks:
                 await self.send(text_data=json.dumps({"ack": acks}))
+            await self.live.flush()
 
     async def _error(self, message: str) -> None:
         log.warning("ingest station %s: %s", self.station.pk, message)

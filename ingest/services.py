@@ -73,6 +73,13 @@ class DeviceIngest:
         self.session: RunSession | None = None
         self.pending: list[tuple[SampleFrame, RunSession]] = []
         self.pending_since = 0.0
+        self.runner_id: int | None = None
+        self.squad_ids: list[int] = []
+        self.announced = ""  # the live status last broadcast for this runner
+
+    def refresh(self) -> None:
+        """(Re)read the leggings, its runner and squads, and the stored cursor."""
+        self._check()
 
     def _check(self) -> None:
         leggings = (station_leggings(self.station).filter(ble_address=self.address)
@@ -80,6 +87,8 @@ class DeviceIngest:
         if leggings is None or leggings.runner is None:
             raise FrameRefused(f"{self.address}: not leggings of this station's squads")
         self.leggings = leggings
+        self.runner_id = leggings.runner_id
+        self.squad_ids = list(leggings.runner.squads.values_list("pk", flat=True))
         cursor, _ = IngestCursor.objects.get_or_create(leggings=leggings)
         self.next_seq = cursor.next_seq + len(self.pending)
         self.frames_since_check = 0

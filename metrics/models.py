@@ -33,6 +33,7 @@ class StrideRecord(models.Model):
     knee_elevation_zone = models.CharField(max_length=5)
     kickback_symmetry_pct = models.FloatField(null=True, blank=True)
     knee_elevation_symmetry_pct = models.FloatField(null=True, blank=True)
+    trace = models.JSONField(default=dict, blank=True, help_text="Thigh and shank angles from IC, 25 Hz")
 
     class Meta:
         ordering = ["session", "leg", "t_start"]
@@ -55,6 +56,7 @@ class StrideRecord(models.Model):
             kickback_zone=stride.zone["kickback"], knee_elevation_zone=stride.zone["knee_elevation"],
             kickback_symmetry_pct=stride.symmetry_pct.get("kickback"),
             knee_elevation_symmetry_pct=stride.symmetry_pct.get("knee_elevation"),
+            trace=stride.trace,
         )
 
 

@@ -51,7 +51,8 @@ class LinkState:
 
 
 async def keep_streaming(address: str, on_notification: Callable[[bytes], None], state: LinkState,
-                         rate_hz: int = 200, on_drop: Callable[[], None] | None = None) -> None:
+                         rate_hz: int = 200, on_drop: Callable[[], None] | None = None,
+                         on_state: Callable[[bool], None] | None = None) -> None:
     """Connect, stream, reconnect on any drop, until cancelled."""
     delay = 0.5
     while True:
@@ -67,6 +68,8 @@ async def keep_streaming(address: str, on_notification: Callable[[bytes], None],
                 state.battery = None
             await client.start_notify(ble.IMU_DATA_UUID, lambda _, data: on_notification(bytes(data)))
             await client.write_gatt_char(ble.CONTROL_POINT_UUID, ble.control_start(rate_hz), response=True)
+            if on_state:
+                on_state(True)
             await dropped.wait()
             log.info("%s: disconnected", address)
         except asyncio.CancelledError:
@@ -76,6 +79,8 @@ async def keep_streaming(address: str, on_notification: Callable[[bytes], None],
             log.info("%s: %s", address, error)
         state.connected = False
         state.reconnects += 1
+        if on_state:
+            on_state(False)
         if on_drop:
             on_drop()
         await _quietly_disconnect(client)

@@ -75,7 +75,8 @@ async def _run(args: argparse.Namespace) -> int:
         address = leggings["ble_address"]
         agent.tasks[address] = asyncio.create_task(keep_streaming(
             address, lambda data, a=address: agent.on_notification(a, data), agent.links[address],
-            on_drop=lambda a=address: agent.on_drop(a)))
+            on_drop=lambda a=address: agent.on_drop(a),
+            on_state=lambda up, a=address: agent.uplink.set_radio(a, up)))
     await asyncio.gather(uplink, board, *agent.tasks.values())
     return 0
 
@@ -102,6 +103,7 @@ async def _simulate(args: argparse.Namespace) -> int:
 
         def on_state(up: bool, a=address) -> None:
             agent.links[a].connected = up
+            agent.uplink.set_radio(a, up)
             if not up:
                 agent.on_drop(a)
 

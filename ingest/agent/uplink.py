@@ -33,6 +33,14 @@ class Uplink:
         self.errors: list[str] = []
         self._wake = asyncio.Event()
         self._sent: dict[str, int] = {}
+        self._radio: dict[str, str] = {}  # leggings → "connected" | "disconnected"
+        self._radio_dirty = False
+
+    def set_radio(self, address: str, connected: bool) -> None:
+        """Tell the server (and so the live board) whether the leggings' BLE link is up."""
+        self._radio[address] = "connected" if connected else "disconnected"
+        self._radio_dirty = True
+        self._wake.set()
 
     def kick(self) -> None:
         """New frames are in the spool."""
@@ -67,9 +75,13 @@ class Uplink:
             self.on_hello(hello)
         self.connected = True
         self._sent = dict(self.acked)
+        self._radio_dirty = bool(self._radio)
         receiver = asyncio.create_task(self._receive(ws))
         try:
             while True:
+                if self._radio_dirty:
+                    self._radio_dirty = False
+                    await ws.send(json.dumps({"status": self._radio}))
                 await self._send_pending(ws)
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):

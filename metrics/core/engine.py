@@ -69,9 +69,13 @@ class Stride:
     pace_band: str
     zone: dict[str, str]
     symmetry_pct: dict[str, float | None] = field(default_factory=dict)
+    # Thigh and shank angles (deg) from IC at 25 Hz, for live charts; not part of SPEC §6.
+    trace: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        del out["trace"]
+        return out
 
 
 def estimate_sample_rate(t: np.ndarray) -> float:
@@ -125,6 +129,7 @@ class _Found:
     toe_off: int
     end: int
     values: dict[str, float]
+    trace: np.ndarray  # (2, k) thigh, shank
 
 
 class _Segment:
@@ -280,7 +285,8 @@ class _Segment:
             values = {name: float(getattr(batch, name)[i]) for name in (
                 "kickback_deg", "shank_back_deg", "heel_rise_cm", "knee_elevation_deg",
                 "knee_rise_cm", "cadence_spm", "contact_ms", "speed_mps")}
-            out.append(_Found(leg, int(start[i] + off), int(toe[i] + off), int(end[i] + off), values))
+            out.append(_Found(leg, int(start[i] + off), int(toe[i] + off), int(end[i] + off), values,
+                              batch.trace[i]))
         return out
 
     def _longest_hole(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -437,6 +443,9 @@ class StrideEngine:
             speed_mps=round(v["speed_mps"], 2), pace_band=band,
             zone=self.zones.label(band, v["kickback_deg"], v["knee_elevation_deg"]),
         )
+        keep = ~np.isnan(f.trace[0])
+        stride.trace = {"thigh": np.round(f.trace[0][keep], 1).tolist(),
+                        "shank": np.round(f.trace[1][keep], 1).tolist()}
         stride.symmetry_pct = self._symmetry.add(
             f.leg, t_end, {"kickback": v["kickback_deg"], "knee_elevation": v["knee_elevation_deg"]}
         )

@@ -145,6 +145,7 @@ class StrideBatch:
     oriented: np.ndarray  # the orientation is trustworthy (own or carried from the previous stride)
     end_theta: np.ndarray  # (n, 2) thigh and shank angle at the stride's last IC, degrees
     carried_run: np.ndarray  # strides in a row, up to this one, whose orientation was carried
+    trace: np.ndarray  # (n, 2, k) thigh and shank angle at TRACE_HZ from IC, NaN past the stride
 
 
 MAX_CARRIED = 8
@@ -237,4 +238,15 @@ def stride_metrics(
         oriented=oriented,
         end_theta=np.column_stack([th["end"], sh["end"]]),
         carried_run=carried_run,
+        trace=_trace(theta_t, theta_s, inside, rate),
     )
+
+
+TRACE_HZ = 25.0
+
+
+def _trace(theta_t: np.ndarray, theta_s: np.ndarray, inside: np.ndarray, rate: float) -> np.ndarray:
+    """Thigh and shank angles every 1/TRACE_HZ s from IC, for live charts (NaN past the stride)."""
+    step = max(int(round(rate / TRACE_HZ)), 1)
+    pick = np.where(inside[:, ::step], 1.0, np.nan)
+    return np.stack([theta_t[:, ::step] * pick, theta_s[:, ::step] * pick], axis=1)

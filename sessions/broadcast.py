@@ -1,0 +1,68 @@
+"""Live events to the browsers: batched ticks per squad and per runner, never raw samples.
+
+The ingest connection collects each runner's new strides and status changes and sends
+them every TICK_S as one channel-layer message per squad group and per runner group
+(channels_redis drops past 100 queued messages per channel, so no per-sample traffic).
+Each runner's events are numbered, so a client that sees a gap asks for a backfill.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from channels.layers import get_channel_layer
+
+from metrics.core import Stride
+from sessions.groups import runner_group, squad_group
+
+TICK_S = 0.15
+STRIDE_FIELDS = ("leg", "t_start", "t_end", "kickback_deg", "shank_back_deg", "knee_elevation_deg",
+                 "cadence_spm", "contact_ms", "speed_mps", "pace_band", "zone", "symmetry_pct", "trace")
+
+
+def stride_event(stride, session_id: int) -> dict:
+    """The JSON a browser gets for one stride (a Stride or a stored StrideRecord)."""
+    if isinstance(stride, Stride):
+        data = {name: getattr(stride, name) for name in STRIDE_FIELDS}
+    else:
+        data = {name: getattr(stride, name) for name in STRIDE_FIELDS
+                if name not in ("zone", "symmetry_pct")}
+        data["zone"] = {"kickback": stride.kickback_zone, "knee_elevation": stride.knee_elevation_zone}
+        data["symmetry_pct"] = {"kickback": stride.kickback_symmetry_pct,
+                                "knee_elevation": stride.knee_elevation_symmetry_pct}
+    return {**data, "session": session_id}
+
+
+@dataclass
+class Broadcaster:
+    """Per ingest connection: queue events, flush them as ticks."""
+
+    squads_of: dict[int, list[int]] = field(default_factory=dict)  # runner → squads
+    seq: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    _queued: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))
+
+    def stride(self, runner_id: int, stride: Stride, session_id: int) -> None:
+        self._queue(runner_id, {"kind": "stride", "stride": stride_event(stride, session_id)})
+
+    def status(self, runner_id: int, status: str) -> None:
+        self._queue(runner_id, {"kind": "status", "status": status})
+
+    def _queue(self, runner_id: int, event: dict) -> None:
+        self.seq[runner_id] += 1
+        self._queued[runner_id].append({**event, "runner": runner_id, "seq": self.seq[runner_id]})
+
+    async def flush(self) -> int:
+        """Send what is queued: one message per squad and per runner. Returns events sent."""
+        if not self._queued:
+            return 0
+        queued, self._queued = self._queued, defaultdict(list)
+        layer = get_channel_layer()
+        per_squad: dict[int, list[dict]] = defaultdict(list)
+        for runner_id, events in queued.items():
+            await layer.group_send(runner_group(runner_id), {"type": "live.tick", "events": events})
+            for squad_id in self.squads_of.get(runner_id, ()):
+                per_squad[squad_id].extend(events)
+        for squad_id, events in per_squad.items():
+            await layer.group_send(squad_group(squad_id), {"type": "live.tick", "events": events})
+        return sum(len(events) for events in queued.values())
