@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from sessions.groups import runner_group, squad_group
+from sessions.live_state import runner_snapshot, squad_snapshot
 from stridesite.permissions import coached_squads, visible_runners
 
 
@@ -19,10 +20,22 @@ def _may_watch(user, kind: str, object_id: int) -> bool:
     return visible_runners(user).filter(pk=object_id).exists()
 
 
-class LiveConsumer(AsyncJsonWebsocketConsumer):
-    """Messages in: `{"subscribe": "squad"|"runner", "id": N}`, `{"unsubscribe": ..., "id": N}`.
+@database_sync_to_async
+def _snapshot(user, kind: str, object_id: int) -> list[dict]:
+    """Backfill, re-checking access: [] when the user may not watch."""
+    if kind == "squad":
+        squad = coached_squads(user).filter(pk=object_id).first()
+        return squad_snapshot(squad.members.order_by("display_name")) if squad else []
+    runner = visible_runners(user).filter(pk=object_id).first()
+    return [runner_snapshot(runner)] if runner else []
 
-    Messages out: `{"type": "subscribed"|"error"|<event type>, ...}`.
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Messages in: `{"subscribe": "squad"|"runner", "id": N}`, `{"unsubscribe": …, "id": N}`,
+    `{"backfill": "squad"|"runner", "id": N}` (after a gap in a runner's event numbers).
+
+    Messages out: `subscribed`, then `backfill` (every runner's last minute), then `tick`
+    (batched live events, each numbered per runner), `unsubscribed`, `error`.
     """
 
     async def connect(self) -> None:
@@ -37,7 +50,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs) -> None:
-        action = "subscribe" if "subscribe" in content else "unsubscribe"
+        if not isinstance(content, dict):
+            await self.send_json({"type": "error", "error": "expected a JSON object"})
+            return
+        action = next((a for a in ("subscribe", "unsubscribe", "backfill") if a in content), "subscribe")
         kind = content.get(action)
         object_id = content.get("id")
         if kind not in ("squad", "runner") or not isinstance(object_id, int):
@@ -47,20 +63,33 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if action == "unsubscribe":
             await self._leave(group)
             return
+        if action == "backfill":
+            if group in self.groups_joined:
+                await self._backfill(kind, object_id)
+            return
         if not await _may_watch(self.scope["user"], kind, object_id):
             await self.send_json({"type": "error", "error": "not found", kind: object_id})
             return
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined.add(group)
         await self.send_json({"type": "subscribed", kind: object_id})
+        await self._backfill(kind, object_id)
+
+    async def _backfill(self, kind: str, object_id: int) -> None:
+        runners = await _snapshot(self.scope["user"], kind, object_id)
+        await self.send_json({"type": "backfill", kind: object_id, "runners": runners})
 
     async def _leave(self, group: str) -> None:
         await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined.discard(group)
 
     async def live_event(self, message: dict) -> None:
-        """A squad or runner event from the ingest side, forwarded as is."""
+        """A single squad or runner event, forwarded as is."""
         await self.send_json(message["event"])
+
+    async def live_tick(self, message: dict) -> None:
+        """A batch of numbered live events (strides, status) from an ingest connection."""
+        await self.send_json({"type": "tick", "events": message["events"]})
 
     async def access_revoked(self, message: dict) -> None:
         """Sent to a group when a viewer loses access: re-check and drop what is no longer allowed."""

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from stridesite.permissions import deletable_sessions, visible_sessions
+from stridesite.permissions import coached_squads, deletable_sessions, visible_runners, visible_sessions
 
 
 @login_required
@@ -29,3 +29,15 @@ def session_delete(request: HttpRequest, session_id: int) -> HttpResponse:
     session.delete()
     messages.success(request, "Session deleted.")
     return redirect("runner_home")
+
+
+@login_required
+def live_squad(request: HttpRequest, squad_id: int) -> HttpResponse:
+    squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
+    return render(request, "sessions/live_squad.html", {"squad": squad})
+
+
+@login_required
+def live_runner(request: HttpRequest, runner_id: int) -> HttpResponse:
+    runner = get_object_or_404(visible_runners(request.user), pk=runner_id)
+    return render(request, "sessions/live_runner.html", {"runner": runner})

@@ -24,7 +24,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory):
-    """daphne with its own SQLite file holding the demo data; yields (base_url, demo_password)."""
+    """daphne with its own SQLite file holding the demo data, and the real agent streaming
+    eight virtual runners into it; yields (base_url, demo_password)."""
     db = tmp_path_factory.mktemp("server") / "demo.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DEBUG": "1"}
     env.pop("REDIS_URL", None)
@@ -32,6 +33,7 @@ def demo_server(tmp_path_factory):
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], **run)
     out = subprocess.run([sys.executable, "manage.py", "demo_data"], **run).stdout
     password = out.split("coach login:")[1].split("/")[1].split()[0]
+    token = out.split("station token:")[1].split()[0]
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
@@ -48,9 +50,15 @@ def demo_server(tmp_path_factory):
     else:
         server.kill()
         pytest.fail("daphne did not start")
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "ingest.agent", "simulate", "--server", f"ws://127.0.0.1:{port}", "--quiet",
+         "--runners", "8", "--spool", str(db.parent / "spool.sqlite3")],
+        cwd=ROOT, env={**env, "STRIDESITE_TOKEN": token}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
     yield f"http://127.0.0.1:{port}", password
-    server.terminate()
-    server.wait(timeout=10)
+    for process in (agent, server):
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,9 @@ async def test_coach_subscribes_to_own_squad_and_receives_events(world):
     assert connected
     await communicator.send_json_to({"subscribe": "squad", "id": world.squad_a.pk})
     assert await communicator.receive_json_from() == {"type": "subscribed", "squad": world.squad_a.pk}
+    backfill = await communicator.receive_json_from()
+    assert backfill["type"] == "backfill"
+    assert [r["name"] for r in backfill["runners"]] == ["Alice", "Arno"]
     event = {"type": "stride", "runner": world.alice.pk, "kickback_deg": 101.5}
     await get_channel_layer().group_send(
         squad_group(world.squad_a.pk), {"type": "live.event", "event": event}
@@ -65,6 +68,7 @@ async def test_runner_watches_only_themselves(world):
     communicator, _ = await _connect(world.alice.user)
     await communicator.send_json_to({"subscribe": "runner", "id": world.alice.pk})
     assert (await communicator.receive_json_from())["type"] == "subscribed"
+    assert (await communicator.receive_json_from())["type"] == "backfill"
     for kind, object_id in (("runner", world.arno.pk), ("squad", world.squad_a.pk)):
         await communicator.send_json_to({"subscribe": kind, "id": object_id})
         assert (await communicator.receive_json_from())["type"] == "error"
@@ -77,6 +81,8 @@ async def test_malformed_messages_get_an_error_and_the_socket_stays_open(world):
     assert (await communicator.receive_json_from())["type"] == "error"
     await communicator.send_json_to({"subscribe": "squad", "id": world.squad_a.pk})
     assert (await communicator.receive_json_from())["type"] == "subscribed"
+    await communicator.send_json_to(["not", "an", "object"])
+    assert (await communicator.receive_json_from())["type"] in ("backfill", "error")
     await communicator.disconnect()
 
 
@@ -84,6 +90,7 @@ async def test_a_coach_watching_a_removed_runner_is_unsubscribed(world):
     communicator, _ = await _connect(world.coach_a)
     await communicator.send_json_to({"subscribe": "runner", "id": world.arno.pk})
     await communicator.receive_json_from()
+    await communicator.receive_json_from()  # backfill
     await database_sync_to_async(services.membership_remove)(squad=world.squad_a, runner=world.arno)
     reply = await communicator.receive_json_from()
     assert reply == {"type": "unsubscribed", "runner": world.arno.pk, "reason": "access revoked"}
@@ -91,4 +98,51 @@ async def test_a_coach_watching_a_removed_runner_is_unsubscribed(world):
         runner_group(world.arno.pk), {"type": "live.event", "event": {"type": "stride"}}
     )
     assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.disconnect()
+
+
+async def test_backfill_has_the_live_sessions_last_minute_and_ticks_follow(world):
+    from django.utils import timezone
+
+    from metrics.models import StrideRecord
+    from sessions.broadcast import Broadcaster
+    from sessions.models import RunSession
+
+    def live_session():
+        session = RunSession.objects.create(runner=world.alice, started_at=timezone.now(),
+                                            ended_at=timezone.now(), status="live")
+        for i in range(100):  # 100 strides, 0.7 s apart: only the last minute is backfilled
+            StrideRecord.objects.create(
+                session=session, leg="left", t_start=0.7 * i, t_toe_off=0.7 * i + 0.2, t_end=0.7 * (i + 1),
+                kickback_deg=110, shank_back_deg=85, heel_rise_cm=40, knee_elevation_deg=38, knee_rise_cm=9,
+                cadence_spm=171, contact_ms=210, speed_mps=3.5, pace_band="steady", kickback_zone="in",
+                knee_elevation_zone="in", trace={"thigh": [1.0, 2.0], "shank": [-1.0, -2.0]})
+        return session
+
+    session = await database_sync_to_async(live_session)()
+    communicator, _ = await _connect(world.coach_a)
+    await communicator.send_json_to({"subscribe": "squad", "id": world.squad_a.pk})
+    await communicator.receive_json_from()
+    alice = (await communicator.receive_json_from())["runners"][0]
+    assert alice["status"] == "streaming" and alice["zones"]["steady"]["kickback"] == [95.0, 118.0]
+    ends = [s["t_end"] for s in alice["strides"]]
+    assert 80 <= len(ends) <= 87 and ends == sorted(ends) and ends[-1] == pytest.approx(70.0)
+    assert alice["strides"][0]["trace"] == {"thigh": [1.0, 2.0], "shank": [-1.0, -2.0]}
+
+    live = Broadcaster(squads_of={world.alice.pk: [world.squad_a.pk]})
+    live.status(world.alice.pk, "leggings disconnected")
+    assert await live.flush() == 1
+    tick = await communicator.receive_json_from()
+    assert tick == {"type": "tick", "events": [{"kind": "status", "status": "leggings disconnected",
+                                                "runner": world.alice.pk, "seq": 1}]}
+    await communicator.send_json_to({"backfill": "squad", "id": world.squad_a.pk})
+    assert (await communicator.receive_json_from())["type"] == "backfill"
+    assert session.pk == alice["strides"][0]["session"]
+    await communicator.disconnect()
+
+
+async def test_backfill_is_refused_without_a_subscription(world):
+    communicator, _ = await _connect(world.coach_a)
+    await communicator.send_json_to({"backfill": "squad", "id": world.squad_b.pk})
+    assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()

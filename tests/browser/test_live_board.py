@@ -1,0 +1,68 @@
+"""Trackside: the coach's live board and a runner close-up update with real strides streamed
+by the agent; a dropped websocket catches up by itself. Screenshots at tablet sizes."""
+
+import pytest
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_squad_page import _login
+
+pytestmark = pytest.mark.browser
+
+
+ALL_TILES_HAVE_A_STRIDE = """[...document.querySelectorAll('.tile')]
+    .filter(t => t.querySelector('[data-metric=kickback]').dataset.zone).length >= 8"""
+
+
+@pytest.mark.parametrize("width,height,name", [(1280, 800, "landscape"), (800, 1280, "portrait")])
+def test_board_shows_every_runner_streaming(demo_server, page_at, width, height, name):
+    base_url, password = demo_server
+    page = page_at(width, height)
+    _login(page, base_url, "coach", password)
+    page.goto(f"{base_url}/live/squad/1/")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 8", timeout=20_000)
+    page.wait_for_function(ALL_TILES_HAVE_A_STRIDE, timeout=60_000)
+    assert page.locator("#connection").get_attribute("data-up") == "true"
+    first = page.locator(".tile").first
+    assert "spm" in first.locator(".cadence").inner_text()
+    assert first.locator("[data-metric=kickback] .zone-word").inner_text().lower() in ("below", "in", "above")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"live-board-{name}")
+
+
+def test_board_catches_up_after_a_dropped_socket(demo_server, page_at):
+    base_url, password = demo_server
+    page = page_at(1280, 800)
+    _login(page, base_url, "coach", password)
+    page.goto(f"{base_url}/live/squad/1/")
+    page.wait_for_function("window.stridesiteLive && window.stridesiteLive.feed.stats.events > 20",
+                           timeout=60_000)
+    page.evaluate("window.stridesiteLive.feed.drop()")
+    page.wait_for_function("window.stridesiteLive.feed.stats.connects >= 2 && "
+                           "window.stridesiteLive.feed.stats.backfills >= 2", timeout=20_000)
+    before = page.evaluate("window.stridesiteLive.feed.stats.events")
+    page.wait_for_function(f"window.stridesiteLive.feed.stats.events > {before + 10}", timeout=20_000)
+    assert page.locator("#connection").get_attribute("data-up") == "true"
+
+
+def test_close_up_draws_strides_and_angles(demo_server, page_at):
+    base_url, password = demo_server
+    page = page_at(1280, 800)
+    _login(page, base_url, "coach", password)
+    page.goto(f"{base_url}/live/squad/1/")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 8", timeout=20_000)
+    page.locator(".tile").first.click()
+    page.wait_for_url("**/live/runner/**")
+    page.wait_for_function("Number(document.getElementById('closeup').dataset.drawn || 0) > 10",
+                           timeout=60_000)
+    points = page.evaluate("document.getElementById('kickback').data.map(t => t.y.length)")
+    assert sum(points) > 10
+    assert page.evaluate("document.getElementById('angles').data[0].y.length") > 20
+    assert page.locator("#band").inner_text() in ("easy", "steady", "tempo", "fast", "sprint")
+    screenshot(page, "live-closeup-landscape")
+
+
+def test_a_runner_cannot_open_the_squad_board(demo_server, page_at):
+    base_url, password = demo_server
+    page = page_at()
+    _login(page, base_url, "runner1", password)
+    assert page.goto(f"{base_url}/live/squad/1/").status == 404
