@@ -53,7 +53,8 @@ def demo_server(tmp_path_factory):
     agent = subprocess.Popen(
         [sys.executable, "-m", "ingest.agent", "simulate", "--server", f"ws://127.0.0.1:{port}", "--quiet",
          "--runners", "8", "--spool", str(db.parent / "spool.sqlite3")],
-        cwd=ROOT, env={**env, "STRIDESITE_TOKEN": token}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env={**env, "STRIDESITE_TOKEN": token},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     yield f"http://127.0.0.1:{port}", password
     for process in (agent, server):

@@ -18,9 +18,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(db_path: Path) -> dict:
+def server_env(db_path: Path, redis_url: str | None = None) -> dict:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "DEBUG": "1"}
     env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     return env
 
 
@@ -32,11 +34,10 @@ def prepare_demo(db_path: Path) -> str:
     return out.split("station token:")[1].split()[0]
 
 
-def start_server(db_path: Path, port: int, log: Path | None = None) -> subprocess.Popen:
-    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 — lives with the process
+def start_server(db_path: Path, port: int, redis_url: str | None = None) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "stridesite.asgi:application"],
-        cwd=ROOT, env=server_env(db_path), stdout=out, stderr=out,
+        cwd=ROOT, env=server_env(db_path, redis_url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -62,3 +63,15 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def login_cookie(db_path: Path, username: str) -> str:
+    """A session cookie for `username`, written straight into the server's database."""
+    code = ("from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY;"
+            "from django.contrib.sessions.backends.db import SessionStore;"
+            f"u = get_user_model().objects.get(username={username!r}); s = SessionStore();"
+            "s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend';"
+            "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create(); print(s.session_key)")
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=server_env(db_path),
+                         capture_output=True, text=True, check=True).stdout
+    return out.strip().splitlines()[-1]

@@ -1,0 +1,46 @@
+"""Scale-out: strides ingested on daphne process A reach a tablet connected to process B,
+through the real Redis channel layer (run by .ci/run's PostgreSQL + Redis pass)."""
+
+import asyncio
+import json
+import os
+import signal
+
+import pytest
+import websockets
+
+from tests.ingest.live_server import free_port, login_cookie, prepare_demo, start_agent, start_server
+
+pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL unset: no Redis layer to test")
+
+
+async def test_a_tablet_on_process_b_sees_strides_ingested_on_process_a(tmp_path):
+    db = tmp_path / "db.sqlite3"
+    token = prepare_demo(db)
+    redis = os.environ["REDIS_URL"]
+    port_a, port_b = free_port(), free_port()
+    server_a, server_b = start_server(db, port_a, redis), start_server(db, port_b, redis)
+    agent = start_agent(port_a, token, tmp_path / "spool.sqlite3", "--runners", "2", "--seconds", "40")
+    cookie = await asyncio.to_thread(login_cookie, db, "coach")
+    strides, statuses = [], []
+    try:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{port_b}/ws/live/", origin=f"http://127.0.0.1:{port_b}",
+            additional_headers={"Cookie": f"sessionid={cookie}"},
+        ) as tablet:
+            await tablet.send(json.dumps({"subscribe": "squad", "id": 1}))
+            assert json.loads(await tablet.recv())["type"] == "subscribed"
+            assert json.loads(await tablet.recv())["type"] == "backfill"
+            async with asyncio.timeout(40):
+                while len(strides) < 10:
+                    message = json.loads(await tablet.recv())
+                    if message["type"] == "tick":
+                        strides += [e for e in message["events"] if e["kind"] == "stride"]
+                        statuses += [e for e in message["events"] if e["kind"] == "status"]
+    finally:
+        for process in (agent, server_a, server_b):
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+    assert {s["runner"] for s in strides} <= {1, 2, 3, 4, 5, 6, 7, 8}
+    assert all(s["stride"]["kickback_deg"] > 60 for s in strides)
+    assert all(s["status"] in ("streaming", "leggings disconnected", "station offline") for s in statuses)
