@@ -26,6 +26,7 @@ from ingest.agent.virtual import VirtualLeggings
 
 log = logging.getLogger("stridesite.agent")
 DEFAULT_SPOOL = Path.home() / ".stridesite-agent" / "spool.sqlite3"
+COMMIT_S = 0.02  # group commit of new frames to the spool
 
 
 class Agent:
@@ -52,12 +53,25 @@ class Agent:
         self.hello.set()
 
     def on_notification(self, address: str, data: bytes) -> None:
-        if self.framers[address].on_notification(data):
-            self.uplink.kick()
+        self.framers[address].on_notification(data)
 
     def on_drop(self, address: str) -> None:
-        if self.framers[address].flush():
+        self.framers[address].flush()
+        self.commit()
+
+    def commit(self) -> None:
+        """Spool every framer's new frames in one transaction, then let the uplink send them."""
+        rows = [row for framer in self.framers.values() for row in framer.outbox]
+        if rows:
+            self.spool.append_many(rows)
+            for framer in self.framers.values():
+                framer.outbox = []
             self.uplink.kick()
+
+    async def committing(self) -> None:
+        while True:
+            await asyncio.sleep(COMMIT_S)
+            self.commit()
 
     async def wait_drained(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -70,6 +84,7 @@ async def _run(args: argparse.Namespace) -> int:
     agent = Agent(args.server, args.token, Path(args.spool), args.quiet)
     uplink = asyncio.create_task(agent.uplink.run())
     board = asyncio.create_task(agent.board.run())
+    committer = asyncio.create_task(agent.committing())
     await agent.hello.wait()
     for leggings in agent.config:
         address = leggings["ble_address"]
@@ -77,7 +92,7 @@ async def _run(args: argparse.Namespace) -> int:
             address, lambda data, a=address: agent.on_notification(a, data), agent.links[address],
             on_drop=lambda a=address: agent.on_drop(a),
             on_state=lambda up, a=address: agent.uplink.set_radio(a, up)))
-    await asyncio.gather(uplink, board, *agent.tasks.values())
+    await asyncio.gather(uplink, board, committer, *agent.tasks.values())
     return 0
 
 
@@ -85,6 +100,7 @@ async def _simulate(args: argparse.Namespace) -> int:
     agent = Agent(args.server, args.token, Path(args.spool), args.quiet)
     uplink = asyncio.create_task(agent.uplink.run())
     board = asyncio.create_task(agent.board.run())
+    committer = asyncio.create_task(agent.committing())
     try:
         await asyncio.wait_for(agent.hello.wait(), args.connect_timeout)
     except TimeoutError:
@@ -111,9 +127,12 @@ async def _simulate(args: argparse.Namespace) -> int:
             lambda data, a=address: agent.on_notification(a, data), seconds=args.seconds, on_state=on_state))
     agent.board.devices = {d.address: d for d in devices}
     await asyncio.gather(*agent.tasks.values())
+    for framer in agent.framers.values():
+        framer.flush()
+    agent.commit()
     drained = await agent.wait_drained(args.drain_timeout)
-    uplink.cancel()
-    board.cancel()
+    for task in (uplink, board, committer):
+        task.cancel()
     agent.board.print_summary()
     return 0 if drained else 1
 

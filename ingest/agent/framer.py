@@ -2,8 +2,9 @@
 
 Notifications are decoded, turned into the nominal segment frames with the leggings'
 mounting calibration, re-quantised at the declared ranges, re-ordered by sample index
-(interleaved notifications arrive two per frame) and cut into ~100 ms frames, each
-appended to the spool (durable) before anyone may send it.
+(interleaved notifications arrive two per frame) and cut into ~100 ms frames. Frames
+wait in an outbox until `commit` writes them to the spool (the agent commits every
+20 ms for all leggings in one transaction); only spooled frames are ever sent.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from ingest.protocol import ble, frames
 
 log = logging.getLogger(__name__)
 FRAME_S = 0.1
-REORDER_INSTANTS = 8  # instants held back so an interleaved partner notification can arrive
 
 
 def mounting_matrix(mounting: dict | None) -> np.ndarray:
@@ -50,6 +50,15 @@ class Framer:
     _last_flushed: int = -1
     _rate: int = 0
     _ranges: tuple[int, int] = (32, 2000)
+    _complete_through: int = -1  # every instant up to here has arrived or is lost for good
+    _next_seq: int | None = None
+    outbox: list = field(default_factory=list)  # frames made, not yet committed to the spool
+
+    def commit(self) -> int:
+        """Write the outbox to the spool (one fsync'd transaction); frames may be sent after."""
+        made, self.outbox = self.outbox, []
+        self.spool.append_many(made)
+        return len(made)
 
     def on_notification(self, data: bytes) -> int:
         """Take one notification; returns how many frames it completed (0 on a bad packet)."""
@@ -71,6 +80,12 @@ class Framer:
         fresh = n.indices > self._last_flushed
         self._indices.extend(n.indices[fresh].tolist())
         self._values.append(values[fresh])
+        # Notifications arrive in order on a link: once the last notification of an interleave
+        # group is in, the group is complete (its partners arrived before it, or never will).
+        if n.first_index % n.step == n.step - 1:
+            self._complete_through = int(n.indices[-1])
+        else:
+            self._complete_through = max(self._complete_through, int(n.first_index) - 1)
         return self._cut(final=False)
 
     def flush(self) -> int:
@@ -87,11 +102,9 @@ class Framer:
         keep = np.concatenate([[True], np.diff(indices) > 0])
         indices, values = indices[keep], values[keep]
         per_frame = max(int(round(FRAME_S * self._rate)), 1)
-        ready_until = indices[-1] + 1 if final else indices[-1] - REORDER_INSTANTS
+        ready_until = indices[-1] + 1 if final else self._complete_through + 1
         made = 0
-        while len(indices) and indices[0] < ready_until and (
-            final or indices[-1] - indices[0] >= per_frame + REORDER_INSTANTS
-        ):
+        while len(indices) and indices[0] < ready_until and (final or ready_until - indices[0] >= per_frame):
             take = np.searchsorted(indices, min(indices[0] + per_frame, ready_until))
             self._append_frame(indices[:take], values[:take])
             indices, values = indices[take:], values[take:]
@@ -101,13 +114,14 @@ class Framer:
 
     def _append_frame(self, indices: np.ndarray, values: np.ndarray) -> None:
         accel, gyro = self._ranges
-        seq = self.spool.next_seq(self.address)
+        seq = self._next_seq if self._next_seq is not None else self.spool.next_seq(self.address)
         frame = frames.SampleFrame(
             address=self.address, seq=seq, first_index=int(indices[0]), rate_hz=self._rate,
             accel_range_g=accel, gyro_range_dps=gyro, offsets=(indices - indices[0]).astype(np.uint16),
             raw=ble.quantise(values, accel, gyro),
         )
-        self.spool.append(self.address, seq, frames.encode(frame))
+        self.outbox.append((self.address, seq, frames.encode(frame)))
+        self._next_seq = seq + 1
         self._last_flushed = int(indices[-1])
         self.stats.samples += len(indices)
         self.stats.frames += 1

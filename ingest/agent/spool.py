@@ -32,6 +32,18 @@ class Spool:
             self._db.execute("INSERT INTO frames VALUES (?, ?, ?)", (device, seq, payload))
             self._db.execute("INSERT OR REPLACE INTO next_seq VALUES (?, ?)", (device, seq + 1))
 
+    def append_many(self, rows: list[tuple[str, int, bytes]]) -> None:
+        """Durably store several frames (device, seq, payload) in one transaction."""
+        if not rows:
+            return
+        with self._transaction():
+            self._db.executemany("INSERT INTO frames VALUES (?, ?, ?)", rows)
+            last: dict[str, int] = {}
+            for device, seq, _ in rows:
+                last[device] = max(last.get(device, -1), seq)
+            self._db.executemany("INSERT OR REPLACE INTO next_seq VALUES (?, ?)",
+                                 [(device, seq + 1) for device, seq in last.items()])
+
     def append_marker(self, device: str, next_seq: int) -> None:
         """Continue numbering at `next_seq` (the server already holds every frame below it)."""
         self._db.execute("INSERT OR REPLACE INTO next_seq VALUES (?, ?)", (device, next_seq))

@@ -26,11 +26,11 @@ def server_env(db_path: Path, redis_url: str | None = None) -> dict:
     return env
 
 
-def prepare_demo(db_path: Path) -> str:
+def prepare_demo(db_path: Path, runners: int = 8) -> str:
     """Migrate a fresh database, create the demo squad; returns the station token."""
     run = {"cwd": ROOT, "env": server_env(db_path), "check": True, "capture_output": True, "text": True}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], **run)
-    out = subprocess.run([sys.executable, "manage.py", "demo_data"], **run).stdout
+    out = subprocess.run([sys.executable, "manage.py", "demo_data", "--runners", str(runners)], **run).stdout
     return out.split("station token:")[1].split()[0]
 
 
@@ -67,11 +67,14 @@ def cpu_seconds(pid: int) -> float:
 
 def login_cookie(db_path: Path, username: str) -> str:
     """A session cookie for `username`, written straight into the server's database."""
-    code = ("from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY;"
+    code = ("from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY;"
+            "from django.contrib.auth import HASH_SESSION_KEY;"
             "from django.contrib.sessions.backends.db import SessionStore;"
             f"u = get_user_model().objects.get(username={username!r}); s = SessionStore();"
-            "s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend';"
+            "s[SESSION_KEY] = str(u.pk);"
+            "s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend';"
             "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create(); print(s.session_key)")
-    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=server_env(db_path),
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
+                         env=server_env(db_path),
                          capture_output=True, text=True, check=True).stdout
     return out.strip().splitlines()[-1]

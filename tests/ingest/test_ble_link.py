@@ -64,6 +64,7 @@ async def test_stream_survives_a_device_drop_and_loses_nothing_it_received(bus, 
         await asyncio.gather(task, return_exceptions=True)
         bluez.stop()
     framer.flush()
+    framer.commit()
     assert leggings.connects >= 2 and state.reconnects >= 1
     assert state.battery == 87
     assert framer.stats.bad_packets == 0

@@ -28,8 +28,12 @@ def demo_secret(purpose: str) -> str:
 class Command(BaseCommand):
     help = "Create (or refresh) the demo coach, squad of 8 runners with leggings, and station."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--runners", type=int, default=len(DEMO_RUNNERS),
+                            help="squad size (beyond 8, runners are numbered; for benchmarks)")
+
     @transaction.atomic
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args, runners: int, **options) -> None:
         users = get_user_model().objects
         password = demo_secret("demo-password")
         coach, _ = users.get_or_create(
@@ -43,7 +47,9 @@ class Command(BaseCommand):
             squad = Squad.objects.create(name="Demo squad")
             squad.coaches.add(coach)
 
-        for number, (name, height) in enumerate(DEMO_RUNNERS, start=1):
+        extra = range(len(DEMO_RUNNERS) + 1, runners + 1)
+        people = DEMO_RUNNERS + [(f"Runner {n}", 165 + n % 20) for n in extra]
+        for number, (name, height) in enumerate(people[:runners], start=1):
             user, _ = users.get_or_create(
                 username=f"runner{number}", defaults={"email": f"runner{number}@example.com"}
             )
@@ -72,6 +78,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo squad ready: {squad.members.count()} runners (squad id {squad.pk}).\n"
             f"  coach login:     coach / {password}\n"
-            f"  runner logins:   runner1 … runner{len(DEMO_RUNNERS)} / {password}\n"
+            f"  runner logins:   runner1 … runner{runners} / {password}\n"
             f"  station token:   {token}\n"
         )
