@@ -62,8 +62,10 @@ def demo_server(tmp_path_factory):
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Headless Debian Chromium, per module: Playwright's sync API holds an event loop while it
+    runs, which the async tests that follow must not inherit."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
