@@ -25,7 +25,12 @@ import numpy as np  # noqa: E402
 import websockets  # noqa: E402
 
 from tests.ingest.live_server import (  # noqa: E402
-    cpu_seconds, free_port, login_cookie, prepare_demo, start_agent, start_server,
+    cpu_seconds,
+    free_port,
+    login_cookie,
+    prepare_demo,
+    start_agent,
+    start_server,
 )
 
 

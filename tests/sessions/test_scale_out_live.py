@@ -11,7 +11,8 @@ import websockets
 
 from tests.ingest.live_server import free_port, login_cookie, prepare_demo, start_agent, start_server
 
-pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL unset: no Redis layer to test")
+pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"),
+                                reason="REDIS_URL unset: no Redis layer to test")
 
 
 async def test_a_tablet_on_process_b_sees_strides_ingested_on_process_a(tmp_path):
