@@ -1,7 +1,8 @@
 """Run the whole test suite: `python -m tests [pytest args]`.
 
-Installs Debian's Chromium for the real-browser tests when it is missing and we can
-(root with apt-get); otherwise those tests skip and the summary says why.
+Installs Debian's Chromium (real-browser tests) and dbus (the emulated-BlueZ tests) when
+they are missing and we can (root with apt-get); otherwise those tests skip and the
+summary says why.
 """
 
 from __future__ import annotations
@@ -13,21 +14,22 @@ import sys
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+PACKAGES = {"chromium": "/usr/bin/chromium", "dbus": "/usr/bin/dbus-daemon"}
 
 
-def ensure_chromium() -> None:
-    if os.path.exists(CHROMIUM):
+def ensure_system_packages() -> None:
+    missing = [name for name, path in PACKAGES.items() if not os.path.exists(path)]
+    if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        print("Chromium missing and not root with apt-get: browser tests will be skipped.")
+        print(f"{', '.join(missing)} missing and not root with apt-get: those tests will be skipped.")
         return
-    print("Installing Debian's chromium for the browser tests…", flush=True)
+    print(f"Installing Debian's {' '.join(missing)} for the browser and BLE tests…", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, check=False)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], env=env, check=False)
 
 
 if __name__ == "__main__":
-    ensure_chromium()
+    ensure_system_packages()
     sys.exit(pytest.main(sys.argv[1:]))
