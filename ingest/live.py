@@ -11,6 +11,7 @@ import zlib
 
 import numpy as np
 
+from ingest.protocol.ble import lsb
 from metrics.core import Body, Stride, StrideEngine
 from metrics.models import zone_table_for
 from sessions.models import RawChunk, RunSession
@@ -22,7 +23,7 @@ def chunk_samples(chunk: RawChunk) -> tuple[np.ndarray, np.ndarray]:
     """(indices, physical (n, 24)) of a stored chunk."""
     offsets = np.frombuffer(bytes(chunk.offsets), dtype="<u2").astype(np.int64)
     raw = np.frombuffer(zlib.decompress(bytes(chunk.samples)), dtype="<i2").reshape(chunk.count, 24)
-    scale = np.tile([chunk.accel_range_g * 9.81 / 32768] * 3 + [chunk.gyro_range_dps / 32768] * 3, 4)
+    scale = lsb(chunk.accel_range_g, chunk.gyro_range_dps)
     return chunk.first_index + offsets, raw.astype(np.float64) * scale
 
 

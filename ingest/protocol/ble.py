@@ -57,8 +57,7 @@ class Notification:
 
     def physical(self) -> np.ndarray:
         """(count, 24) float: m/s² and deg/s."""
-        scale = np.tile([self.accel_range_g * G / 32768] * 3 + [self.gyro_range_dps / 32768] * 3, 4)
-        return self.raw.astype(np.float64) * scale
+        return self.raw.astype(np.float64) * lsb(self.accel_range_g, self.gyro_range_dps)
 
 
 def instants_per_notification(mtu: int) -> int:
@@ -100,10 +99,14 @@ def decode(data: bytes) -> Notification:
     return Notification(seq, first, step, rate, ACCEL_RANGES_G[accel_code], GYRO_RANGES_DPS[gyro_code], raw)
 
 
+def lsb(accel_range_g: float, gyro_range_dps: float) -> np.ndarray:
+    """(24,) physical value of one int16 step per column (m/s², deg/s) at the declared ranges."""
+    return np.tile([accel_range_g * G / 32768] * 3 + [gyro_range_dps / 32768] * 3, 4)
+
+
 def quantise(values: np.ndarray, accel_range_g: int, gyro_range_dps: int) -> np.ndarray:
     """(n, 24) physical values → int16 at the declared ranges (clipping at the rails)."""
-    scale = np.tile([accel_range_g * G / 32768] * 3 + [gyro_range_dps / 32768] * 3, 4)
-    return np.clip(np.round(values / scale), -32768, 32767).astype(np.int16)
+    return np.clip(np.round(values / lsb(accel_range_g, gyro_range_dps)), -32768, 32767).astype(np.int16)
 
 
 def control_start(rate_hz: int) -> bytes:

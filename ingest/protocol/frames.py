@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.protocol.ble import G
+from ingest.protocol.ble import lsb
 
 MAGIC = b"SSF1"
 TYPE_SAMPLES = 1
@@ -48,8 +48,7 @@ class SampleFrame:
         return self.first_index + self.offsets.astype(np.int64)
 
     def physical(self) -> np.ndarray:
-        scale = np.tile([self.accel_range_g * G / 32768] * 3 + [self.gyro_range_dps / 32768] * 3, 4)
-        return self.raw.astype(np.float64) * scale
+        return self.raw.astype(np.float64) * lsb(self.accel_range_g, self.gyro_range_dps)
 
 
 def _address_bytes(address: str) -> bytes:

@@ -79,6 +79,7 @@ def _check_exactly_once(db, spool_path) -> None:
 
 
 def _check_strides_match_an_uninterrupted_run(server) -> None:
+    from ingest.protocol.ble import lsb
     from metrics.core import Body, StrideEngine
 
     sessions = server.execute(
@@ -93,8 +94,7 @@ def _check_strides_match_an_uninterrupted_run(server) -> None:
         for first, offsets, samples, count, accel, gyro in chunks:
             idx = first + np.frombuffer(offsets, dtype="<u2").astype(np.int64)
             raw = np.frombuffer(zlib.decompress(samples), dtype="<i2").reshape(count, 24)
-            scale = np.tile([accel * 9.81 / 32768] * 3 + [gyro / 32768] * 3, 4)
-            replayed += engine.feed((idx - origin) / rate, raw * scale)
+            replayed += engine.feed((idx - origin) / rate, raw * lsb(accel, gyro))
         live = server.execute(
             "SELECT leg, t_start, kickback_deg, knee_elevation_deg FROM metrics_striderecord "
             "WHERE session_id = ? ORDER BY leg, t_start", (session_id,)).fetchall()
