@@ -64,3 +64,21 @@ class RunnerProfileForm(forms.ModelForm):
             "thigh_cm": "Thigh length (cm, optional)",
             "shank_cm": "Shank length (cm, optional)",
         }
+
+
+class ZoneForm(forms.Form):
+    band = forms.ChoiceField(choices=[(b, b) for b in ("easy", "steady", "tempo", "fast", "sprint")])
+    metric = forms.ChoiceField(choices=[("kickback", "kickback"), ("knee_elevation", "knee elevation")])
+    low = forms.FloatField(label="Low (°)")
+    high = forms.FloatField(label="High (°)")
+
+    def clean(self) -> dict:
+        from metrics.core.zones import validate_zone
+
+        data = super().clean()
+        if not self.errors:
+            try:
+                validate_zone(data["metric"], data["low"], data["high"])
+            except ValueError as error:
+                raise forms.ValidationError(str(error)) from None
+        return data

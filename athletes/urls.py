@@ -7,6 +7,7 @@ urlpatterns = [
     path("me/", views.runner_home, name="runner_home"),
     path("me/profile/", views.profile_edit, name="profile_edit"),
     path("runners/<int:runner_id>/", views.runner_detail, name="runner_detail"),
+    path("runners/<int:runner_id>/zones/", views.runner_zones, name="runner_zones"),
     path("coach/", views.coach_home, name="coach_home"),
     path("squads/<int:squad_id>/", views.squad_detail, name="squad_detail"),
     path("squads/<int:squad_id>/invite/", views.squad_invite, name="squad_invite"),

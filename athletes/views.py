@@ -19,11 +19,16 @@ from athletes.forms import (
     RunnerSignupForm,
     SquadForm,
     StationForm,
+    ZoneForm,
 )
 from athletes.models import Invitation, RunnerProfile, Squad, hash_token
 from ingest.models import IngestStation
 from ingest.services import revoke_station
+from metrics.core import PACE_BANDS
+from metrics.models import ZoneOverride, zone_table_for
+from sessions.summary import summarize
 from stridesite.permissions import (
+    coached_runners,
     coached_squads,
     is_coach,
     managed_leggings,
@@ -53,6 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def runner_home(request: HttpRequest) -> HttpResponse:
     runner = getattr(request.user, "runner", None)
     sessions = visible_sessions(request.user).filter(runner=runner) if runner else []
+    sessions = [(s, summarize(s)) for s in sessions]
     squads = runner.squads.all() if runner else []
     return render(
         request,
@@ -77,8 +83,10 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 def runner_detail(request: HttpRequest, runner_id: int) -> HttpResponse:
     runner = get_object_or_404(visible_runners(request.user), pk=runner_id)
-    sessions = visible_sessions(request.user).filter(runner=runner)
-    return render(request, "athletes/runner_detail.html", {"runner": runner, "sessions": sessions})
+    sessions = [(s, summarize(s)) for s in visible_sessions(request.user).filter(runner=runner)]
+    can_edit_zones = coached_runners(request.user).filter(pk=runner.pk).exists()
+    return render(request, "athletes/runner_detail.html",
+                  {"runner": runner, "sessions": sessions, "can_edit_zones": can_edit_zones})
 
 
 @coach_required
@@ -230,3 +238,20 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         "athletes/invitation_accept.html",
         {"invitation": invitation, "signup_form": signup_form, "token": token},
     )
+
+
+@coach_required
+def runner_zones(request: HttpRequest, runner_id: int) -> HttpResponse:
+    """A coach sets a runner's target zones per pace band; every change is kept as history."""
+    runner = get_object_or_404(coached_runners(request.user), pk=runner_id)
+    form = ZoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ZoneOverride.objects.create(runner=runner, set_by=request.user, **form.cleaned_data)
+        messages.success(request, "Zone saved: it applies from the next stride on.")
+        return redirect("runner_zones", runner_id=runner.pk)
+    table = zone_table_for(runner)
+    bands = [(band, table.band(band)) for band in PACE_BANDS]
+    history = runner.zone_overrides.select_related("set_by")[:50]
+    return render(request, "athletes/runner_zones.html",
+                  {"runner": runner, "bands": bands, "form": form, "history": history},
+                  status=400 if form.errors else 200)

@@ -7,6 +7,7 @@ raw chunks: the strides that follow are exactly those of an uninterrupted run.
 
 from __future__ import annotations
 
+import time
 import zlib
 
 import numpy as np
@@ -17,6 +18,8 @@ from metrics.models import zone_table_for
 from sessions.models import RawChunk, RunSession
 
 _engines: dict[int, StrideEngine] = {}
+_zones_checked: dict[int, float] = {}
+ZONES_EVERY_S = 2.0  # a coach's zone change applies within this long, from the next stride on
 
 
 def chunk_samples(chunk: RawChunk) -> tuple[np.ndarray, np.ndarray]:
@@ -40,6 +43,9 @@ def _new_engine(session: RunSession) -> StrideEngine:
 def feed(session: RunSession, indices: np.ndarray, values: np.ndarray) -> list[Stride]:
     """Strides completed by these samples (all stored chunks replayed first if the engine is new)."""
     engine = _engines.get(session.pk)
+    if engine is not None and time.monotonic() - _zones_checked.get(session.pk, 0) > ZONES_EVERY_S:
+        engine.zones = zone_table_for(session.runner)
+        _zones_checked[session.pk] = time.monotonic()
     if engine is None:
         engine = _engines[session.pk] = _new_engine(session)
         strides: list[Stride] = []

@@ -5,6 +5,12 @@ from sessions import views
 urlpatterns = [
     path("sessions/<int:session_id>/", views.session_detail, name="session_detail"),
     path("sessions/<int:session_id>/delete/", views.session_delete, name="session_delete"),
+    path("sessions/<int:session_id>/charts/", views.session_charts, name="session_charts"),
+    path("sessions/<int:session_id>/strides/<int:stride_id>/", views.stride_trace, name="stride_trace"),
+    path("sessions/<int:session_id>/strides.csv", views.export_strides, name="export_strides"),
+    path("sessions/<int:session_id>/raw.csv", views.export_raw, name="export_raw"),
+    path("sessions/<int:session_id>/notes/", views.session_notes, name="session_notes"),
+    path("sessions/upload/", views.upload, name="session_upload"),
     path("live/squad/<int:squad_id>/", views.live_squad, name="live_squad"),
     path("live/runner/<int:runner_id>/", views.live_runner, name="live_runner"),
 ]

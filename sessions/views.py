@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from sessions import services
+from sessions.forms import UploadForm
+from sessions.summary import chart_data, summarize
 from stridesite.permissions import coached_squads, deletable_sessions, visible_runners, visible_sessions
 
 
@@ -17,9 +21,8 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         visible_sessions(request.user).select_related("runner", "leggings"), pk=session_id
     )
     can_delete = deletable_sessions(request.user).filter(pk=session.pk).exists()
-    return render(
-        request, "sessions/session_detail.html", {"session": session, "can_delete": can_delete}
-    )
+    return render(request, "sessions/session_detail.html",
+                  {"session": session, "can_delete": can_delete, "summary": summarize(session)})
 
 
 @login_required
@@ -41,3 +44,57 @@ def live_squad(request: HttpRequest, squad_id: int) -> HttpResponse:
 def live_runner(request: HttpRequest, runner_id: int) -> HttpResponse:
     runner = get_object_or_404(visible_runners(request.user), pk=runner_id)
     return render(request, "sessions/live_runner.html", {"runner": runner})
+
+
+@login_required
+def session_charts(request: HttpRequest, session_id: int) -> JsonResponse:
+    session = get_object_or_404(visible_sessions(request.user), pk=session_id)
+    return JsonResponse(chart_data(session))
+
+
+@login_required
+def stride_trace(request: HttpRequest, session_id: int, stride_id: int) -> JsonResponse:
+    session = get_object_or_404(visible_sessions(request.user), pk=session_id)
+    stride = get_object_or_404(session.strides, pk=stride_id)
+    return JsonResponse({"leg": stride.leg, "t_start": stride.t_start, "trace": stride.trace,
+                         "kickback_deg": stride.kickback_deg,
+                         "knee_elevation_deg": stride.knee_elevation_deg})
+
+
+@login_required
+def export_strides(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(visible_sessions(request.user), pk=session_id)
+    response = HttpResponse(services.strides_csv(session), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="strides-{session.pk}.csv"'
+    return response
+
+
+@login_required
+def export_raw(request: HttpRequest, session_id: int) -> StreamingHttpResponse:
+    session = get_object_or_404(visible_sessions(request.user), pk=session_id)
+    response = StreamingHttpResponse(services.raw_csv_lines(session), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="raw-{session.pk}.csv"'
+    return response
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    runner = getattr(request.user, "runner", None)
+    if runner is None:
+        raise PermissionDenied("Only runners upload their recordings.")
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        session = services.session_from_recording(runner, form.cleaned_data["recording"],
+                                                  form.cleaned_data["notes"])
+        messages.success(request, f"Uploaded: {session.strides.count()} strides found.")
+        return redirect("session_detail", session_id=session.pk)
+    return render(request, "sessions/upload.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def session_notes(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(deletable_sessions(request.user), pk=session_id)
+    session.notes = request.POST.get("notes", "")[:5000]
+    session.save(update_fields=["notes"])
+    return redirect("session_detail", session_id=session.pk)

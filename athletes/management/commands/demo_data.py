@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import timedelta
 
+import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -31,6 +33,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--runners", type=int, default=len(DEMO_RUNNERS),
                             help="squad size (beyond 8, runners are numbered; for benchmarks)")
+
+    def _demo_history(self, runner: RunnerProfile) -> None:
+        """Three recorded sessions at easy, tempo and fast pace for the first runner (once)."""
+        from metrics.core import Recording
+        from metrics.simulator import SENSORS, Runner, SensorErrors, simulate, standard_session
+        from sessions.models import RunSession
+        from sessions.services import session_from_recording
+
+        if RunSession.objects.filter(runner=runner, source=RunSession.Source.UPLOAD).exists():
+            return
+        for day, speed in ((6, 2.8), (4, 4.0), (2, 5.2)):
+            sim = simulate(standard_session(speed, 150), sample_rate=200, seed=day,
+                           runner=Runner(height_m=runner.height_cm / 100),
+                           errors=SensorErrors(packet_loss=0.02))
+            recording = Recording(sim.t, np.column_stack([sim.imu[s] for s in SENSORS]))
+            session = session_from_recording(runner, recording, notes=f"Demo run at {speed} m/s")
+            shift = timedelta(days=day)
+            RunSession.objects.filter(pk=session.pk).update(started_at=session.started_at - shift,
+                                                            ended_at=session.ended_at - shift)
 
     @transaction.atomic
     def handle(self, *args, runners: int, **options) -> None:
@@ -69,6 +90,7 @@ class Command(BaseCommand):
                 },
             )
 
+        self._demo_history(RunnerProfile.objects.get(user__username="runner1"))
         token = demo_secret("demo-station-token")
         IngestStation.objects.update_or_create(
             name="Demo trackside station",

@@ -1,0 +1,84 @@
+"""Sessions from files and back: upload a recording, export strides and raw samples."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zlib
+from datetime import timedelta
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from athletes.models import RunnerProfile
+from ingest.live import chunk_samples
+from ingest.protocol.ble import lsb, quantise
+from metrics.core import COLUMNS, Body, Recording, analyze
+from metrics.core.engine import estimate_sample_rate
+from metrics.models import StrideRecord, zone_table_for
+from sessions.models import RawChunk, RunSession
+
+UPLOAD_RANGES = (32, 2000)  # stored like the leggings' own samples: int16 at ±32 g, ±2000 deg/s
+CHUNK_SAMPLES = 400
+
+
+def body_of(runner: RunnerProfile) -> Body:
+    return Body.from_height(runner.height_cm / 100, runner.thigh_m, runner.shank_m)
+
+
+@transaction.atomic
+def session_from_recording(runner: RunnerProfile, recording: Recording, notes: str = "") -> RunSession:
+    """Store an uploaded recording as a session: raw chunks, then the engine's strides."""
+    rate = round(estimate_sample_rate(recording.t))
+    indices = np.rint((recording.t - recording.t[0]) * rate).astype(np.int64)
+    keep = np.concatenate([[True], np.diff(indices) > 0]) & np.isfinite(recording.imu).all(axis=1)
+    indices, raw = indices[keep], quantise(recording.imu[keep], *UPLOAD_RANGES)
+    started = timezone.now()
+    session = RunSession.objects.create(
+        runner=runner, started_at=started, ended_at=started + timedelta(seconds=indices[-1] / rate),
+        status=RunSession.Status.DONE, source=RunSession.Source.UPLOAD, sample_rate_hz=rate,
+        clock_origin=0, last_index=int(indices[-1]), notes=notes,
+    )
+    RawChunk.objects.bulk_create([
+        RawChunk(session=session, first_index=int(indices[lo]), count=len(indices[lo: lo + CHUNK_SAMPLES]),
+                 accel_range_g=UPLOAD_RANGES[0], gyro_range_dps=UPLOAD_RANGES[1],
+                 offsets=(indices[lo: lo + CHUNK_SAMPLES] - indices[lo]).astype("<u2").tobytes(),
+                 samples=zlib.compress(raw[lo: lo + CHUNK_SAMPLES].astype("<i2").tobytes(), 1))
+        for lo in range(0, len(indices), CHUNK_SAMPLES)
+    ])
+    stored = Recording(indices / rate, raw * lsb(*UPLOAD_RANGES))
+    strides, _ = analyze(stored, body_of(runner), zones=zone_table_for(runner), sample_rate=rate)
+    StrideRecord.objects.bulk_create(StrideRecord.from_stride(session, s) for s in strides)
+    return session
+
+
+def raw_rows(session: RunSession):
+    """(t, 24 values) per stored sample, in order, in the session's time base."""
+    origin, rate = session.clock_origin or 0, session.sample_rate_hz
+    for chunk in session.chunks.order_by("first_index").iterator():
+        indices, values = chunk_samples(chunk)
+        yield from zip((indices - origin) / rate, values, strict=True)
+
+
+def raw_csv_lines(session: RunSession):
+    """The session's raw samples as SPEC §4 CSV, exact enough to re-analyse to the same strides."""
+    yield ",".join(COLUMNS) + "\n"
+    for t, values in raw_rows(session):
+        yield repr(float(t)) + "," + ",".join(repr(float(v)) for v in values) + "\n"
+
+
+STRIDE_COLUMNS = (
+    "leg", "t_start", "t_toe_off", "t_end", "kickback_deg", "shank_back_deg", "heel_rise_cm",
+    "knee_elevation_deg", "knee_rise_cm", "cadence_spm", "contact_ms", "speed_mps", "pace_band",
+    "kickback_zone", "knee_elevation_zone", "kickback_symmetry_pct", "knee_elevation_symmetry_pct",
+)
+
+
+def strides_csv(session: RunSession) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(STRIDE_COLUMNS)
+    for row in session.strides.order_by("leg", "t_start").values_list(*STRIDE_COLUMNS):
+        writer.writerow(row)
+    return buffer.getvalue()

@@ -1,0 +1,48 @@
+"""Per-session summaries and chart data, read from stored strides (never raw samples)."""
+
+from __future__ import annotations
+
+from statistics import median
+
+from metrics.core import PACE_BANDS
+from metrics.models import zone_table_for
+from sessions.models import RunSession
+
+MAX_POINTS_PER_LEG = 2500  # a 2-hour session has ~10,000 strides per leg: decimate for the chart
+
+
+def summarize(session: RunSession) -> dict:
+    rows = list(session.strides.values_list("leg", "kickback_deg", "knee_elevation_deg", "kickback_zone",
+                                            "knee_elevation_zone", "kickback_symmetry_pct", "speed_mps"))
+    out = {"strides": len(rows)}
+    if not rows:
+        return out
+    out["kickback"] = round(median(r[1] for r in rows), 1)
+    out["knee_elevation"] = round(median(r[2] for r in rows), 1)
+    out["kickback_in_pct"] = round(100 * sum(r[3] == "in" for r in rows) / len(rows))
+    out["knee_in_pct"] = round(100 * sum(r[4] == "in" for r in rows) / len(rows))
+    symmetry = [r[5] for r in rows if r[5] is not None]
+    out["symmetry"] = round(median(symmetry), 1) if symmetry else None
+    out["speed"] = round(median(r[6] for r in rows), 2)
+    for leg in ("left", "right"):
+        mine = [r for r in rows if r[0] == leg]
+        if mine:
+            out[leg] = {"strides": len(mine), "kickback": round(median(r[1] for r in mine), 1),
+                        "knee_elevation": round(median(r[2] for r in mine), 1)}
+    return out
+
+
+def chart_data(session: RunSession) -> dict:
+    """Per-stride series (decimated past MAX_POINTS_PER_LEG), distributions per band, zones."""
+    series = {}
+    for leg in ("left", "right"):
+        rows = list(session.strides.filter(leg=leg).order_by("t_start").values_list(
+            "id", "t_end", "kickback_deg", "knee_elevation_deg", "pace_band"))
+        step = max(1, -(-len(rows) // MAX_POINTS_PER_LEG))
+        rows = rows[::step]
+        series[leg] = {"id": [r[0] for r in rows], "t": [round(r[1], 2) for r in rows],
+                       "kickback": [round(r[2], 1) for r in rows], "knee": [round(r[3], 1) for r in rows],
+                       "band": [r[4] for r in rows]}
+    zones = zone_table_for(session.runner)
+    return {"series": series,
+            "zones": {band: {m: list(v) for m, v in zones.band(band).items()} for band in PACE_BANDS}}

@@ -1,0 +1,112 @@
+"""History: uploads (errors named by line), session summaries and charts, exports that
+round-trip through `analyze`, zone editing with history — and every denial."""
+
+import io
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from metrics.core import Recording, analyze, read_csv, write_csv
+from metrics.models import ZoneOverride
+from metrics.simulator import SENSORS, Phase, simulate
+from sessions.models import RawChunk, RunSession
+from sessions.services import body_of, session_from_recording
+
+
+def _csv_bytes(seconds=25.0, speed=3.6) -> bytes:
+    sim = simulate([Phase("stand", 3.0), Phase("run", seconds, speed)], sample_rate=200, seed=3)
+    buffer = io.StringIO()
+    write_csv(Recording(sim.t, np.column_stack([sim.imu[s] for s in SENSORS])), buffer)
+    return buffer.getvalue().encode()
+
+
+@pytest.fixture
+def uploaded(world):
+    recording = read_csv(io.StringIO(_csv_bytes().decode()))
+    return session_from_recording(world.alice, recording, notes="track")
+
+
+def test_a_runner_uploads_a_recording_and_sees_its_strides(world, login):
+    client = login(world.alice.user)
+    response = client.post(reverse("session_upload"),
+                           {"file": SimpleUploadedFile("run.csv", _csv_bytes()), "notes": "intervals"})
+    session = RunSession.objects.get(source="upload")
+    assert response.status_code == 302 and response.url == reverse("session_detail", args=[session.pk])
+    assert session.strides.count() > 40 and session.chunks.exists() and session.notes == "intervals"
+    page = client.get(reverse("runner_home")).text
+    assert reverse("session_detail", args=[session.pk]) in page and "% /" in page
+
+
+def test_a_malformed_upload_names_the_line_and_stores_nothing(world, login):
+    lines = _csv_bytes().decode().splitlines()
+    lines[7] = lines[7].replace(",", ",x", 1)
+    response = login(world.alice.user).post(reverse("session_upload"),
+                                            {"file": SimpleUploadedFile("bad.csv", "\n".join(lines).encode())})
+    assert response.status_code == 400 and "line 8" in response.text
+    assert not RunSession.objects.filter(source="upload").exists() and not RawChunk.objects.exists()
+
+
+def test_raw_export_round_trips_through_analyze(world, login, uploaded):
+    response = login(world.alice.user).get(reverse("export_raw", args=[uploaded.pk]))
+    text = b"".join(response.streaming_content).decode()
+    again, _ = analyze(read_csv(io.StringIO(text)), body_of(world.alice))
+    stored = list(uploaded.strides.order_by("leg", "t_start").values_list("leg", "t_start", "kickback_deg"))
+    assert [(s.leg, s.t_start, s.kickback_deg) for s in again] == stored
+
+
+def test_strides_export_and_chart_data(world, login, uploaded):
+    client = login(world.coach_a)
+    csv_text = client.get(reverse("export_strides", args=[uploaded.pk])).content.decode()
+    assert csv_text.startswith("leg,t_start") and csv_text.count("\n") == uploaded.strides.count() + 1
+    data = client.get(reverse("session_charts", args=[uploaded.pk])).json()
+    assert len(data["series"]["left"]["kickback"]) > 20 and "sprint" in data["zones"]
+    stride = uploaded.strides.first()
+    trace = client.get(reverse("stride_trace", args=[uploaded.pk, stride.pk])).json()
+    assert len(trace["trace"]["thigh"]) > 10
+
+
+@pytest.mark.parametrize("name", ["session_detail", "session_charts", "export_strides", "export_raw"])
+def test_other_runners_and_coaches_get_404(world, login, uploaded, name):
+    url = reverse(name, args=[uploaded.pk])
+    assert login(world.arno.user).get(url).status_code == 404
+    assert login(world.coach_b).get(url).status_code == 404
+
+
+def test_only_the_runner_edits_notes(world, login, uploaded):
+    url = reverse("session_notes", args=[uploaded.pk])
+    assert login(world.coach_a).post(url, {"notes": "hacked"}).status_code == 404
+    login(world.alice.user).post(url, {"notes": "felt good"})
+    uploaded.refresh_from_db()
+    assert uploaded.notes == "felt good"
+
+
+def test_deleting_a_session_removes_raw_data_and_strides(world, login, uploaded):
+    login(world.alice.user).post(reverse("session_delete", args=[uploaded.pk]))
+    assert not RawChunk.objects.filter(session_id=uploaded.pk).exists()
+    assert not RunSession.objects.filter(pk=uploaded.pk).exists()
+
+
+def test_a_coach_edits_zones_with_history(world, login):
+    client = login(world.coach_a)
+    url = reverse("runner_zones", args=[world.alice.pk])
+    client.post(url, {"band": "tempo", "metric": "kickback", "low": 110, "high": 128})
+    client.post(url, {"band": "tempo", "metric": "kickback", "low": 112, "high": 130})
+    assert ZoneOverride.objects.filter(runner=world.alice).count() == 2
+    page = client.get(url).text
+    assert "112–130°" in page
+
+
+def test_invalid_zones_are_refused(world, login):
+    response = login(world.coach_a).post(reverse("runner_zones", args=[world.alice.pk]),
+                                         {"band": "tempo", "metric": "kickback", "low": 130, "high": 110})
+    assert response.status_code == 400 and not ZoneOverride.objects.exists()
+
+
+def test_runners_and_other_coaches_cannot_edit_zones(world, login):
+    url = reverse("runner_zones", args=[world.alice.pk])
+    data = {"band": "easy", "metric": "kickback", "low": 90, "high": 100}
+    assert login(world.alice.user).post(url, data).status_code == 403
+    assert login(world.coach_b).post(url, data).status_code == 404
+    assert not ZoneOverride.objects.exists()
