@@ -17,7 +17,8 @@ def test_runner_opens_a_session_and_picks_a_stride(demo_server, page_at):
     screenshot(page, "history-runner-home")
     page.locator("tbody tr", has_text="Uploaded file").first.locator("a").click()
     page.wait_for_url("**/sessions/**")
-    page.wait_for_function("document.getElementById('chart-kickback').dataset.ready === 'true'", timeout=20_000)
+    page.wait_for_function("document.getElementById('chart-kickback').dataset.ready === 'true'",
+                           timeout=20_000)
     points = page.evaluate("document.getElementById('chart-kickback').data.map(t => t.y.length)")
     assert sum(points) > 100
     page.evaluate("""() => { const chart = document.getElementById('chart-kickback');

@@ -42,8 +42,8 @@ def test_a_runner_uploads_a_recording_and_sees_its_strides(world, login):
 def test_a_malformed_upload_names_the_line_and_stores_nothing(world, login):
     lines = _csv_bytes().decode().splitlines()
     lines[7] = lines[7].replace(",", ",x", 1)
-    response = login(world.alice.user).post(reverse("session_upload"),
-                                            {"file": SimpleUploadedFile("bad.csv", "\n".join(lines).encode())})
+    bad = SimpleUploadedFile("bad.csv", "\n".join(lines).encode())
+    response = login(world.alice.user).post(reverse("session_upload"), {"file": bad})
     assert response.status_code == 400 and "line 8" in response.text
     assert not RunSession.objects.filter(source="upload").exists() and not RawChunk.objects.exists()
 
