@@ -46,3 +46,14 @@ def chart_data(session: RunSession) -> dict:
     zones = zone_table_for(session.runner)
     return {"series": series,
             "zones": {band: {m: list(v) for m, v in zones.band(band).items()} for band in PACE_BANDS}}
+
+
+def session_medians(runner, limit: int = 200) -> list[dict]:
+    """Per session (newest first): date, median speed, kickback, knee elevation, share in zone."""
+    sessions = RunSession.objects.filter(runner=runner).order_by("-started_at")[:limit]
+    out = []
+    for session in sessions:
+        summary = summarize(session)
+        if summary["strides"]:
+            out.append({"id": session.pk, "date": session.started_at.date().isoformat(), **summary})
+    return out

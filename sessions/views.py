@@ -11,8 +11,10 @@ from django.views.decorators.http import require_POST
 
 from sessions import services
 from sessions.forms import UploadForm
-from sessions.summary import chart_data, summarize
+from sessions.summary import chart_data, session_medians, summarize
 from stridesite.permissions import coached_squads, deletable_sessions, visible_runners, visible_sessions
+
+SYMMETRY_FLAG_PCT = 5.0  # flag a runner whose last session's kickback differs L/R by more than this
 
 
 @login_required
@@ -98,3 +100,35 @@ def session_notes(request: HttpRequest, session_id: int) -> HttpResponse:
     session.notes = request.POST.get("notes", "")[:5000]
     session.save(update_fields=["notes"])
     return redirect("session_detail", session_id=session.pk)
+
+
+@login_required
+def runner_trends(request: HttpRequest, runner_id: int) -> HttpResponse:
+    runner = get_object_or_404(visible_runners(request.user), pk=runner_id)
+    return render(request, "sessions/trends.html",
+                  {"runners": [{"name": runner.display_name, "sessions": session_medians(runner)}],
+                   "title": f"Trends · {runner.display_name}"})
+
+
+@login_required
+def squad_overview(request: HttpRequest, squad_id: int) -> HttpResponse:
+    squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
+    rows = []
+    for runner in squad.members.order_by("display_name"):
+        sessions = session_medians(runner, limit=10)
+        last = sessions[0] if sessions else {}
+        rows.append({"runner": runner, "sessions": len(sessions), "last": last,
+                     "flag": last.get("symmetry") is not None and abs(last["symmetry"]) > SYMMETRY_FLAG_PCT})
+    return render(request, "sessions/squad_overview.html", {"squad": squad, "rows": rows})
+
+
+@login_required
+def squad_compare(request: HttpRequest, squad_id: int) -> HttpResponse:
+    squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
+    chosen = [int(x) for x in request.GET.getlist("runner") if x.isdigit()]
+    runners = squad.members.filter(pk__in=chosen).order_by("display_name") if chosen else squad.members.none()
+    return render(request, "sessions/trends.html", {
+        "title": f"Compare · {squad.name}", "squad": squad, "members": squad.members.order_by("display_name"),
+        "chosen": chosen,
+        "runners": [{"name": r.display_name, "sessions": session_medians(r)} for r in runners],
+    })

@@ -110,3 +110,22 @@ def test_runners_and_other_coaches_cannot_edit_zones(world, login):
     assert login(world.alice.user).post(url, data).status_code == 403
     assert login(world.coach_b).post(url, data).status_code == 404
     assert not ZoneOverride.objects.exists()
+
+
+def test_trends_overview_and_compare(world, login, uploaded):
+    client = login(world.coach_a)
+    assert "Median kickback vs speed" in client.get(reverse("runner_trends", args=[world.alice.pk])).text
+    overview = client.get(reverse("squad_overview", args=[world.squad_a.pk])).text
+    assert "Alice" in overview and reverse("session_detail", args=[uploaded.pk]) in overview
+    compare = client.get(reverse("squad_compare", args=[world.squad_a.pk]),
+                         {"runner": [world.alice.pk, world.arno.pk]}).text
+    assert "Alice" in compare and reverse("session_detail", args=[uploaded.pk]) in compare
+
+
+def test_trends_and_squad_pages_are_denied_to_outsiders(world, login, uploaded):
+    assert login(world.arno.user).get(reverse("runner_trends", args=[world.alice.pk])).status_code == 404
+    client = login(world.coach_b)
+    assert client.get(reverse("squad_overview", args=[world.squad_a.pk])).status_code == 404
+    assert client.get(reverse("squad_compare", args=[world.squad_a.pk])).status_code == 404
+    own = client.get(reverse("squad_compare", args=[world.squad_b.pk]), {"runner": [world.alice.pk]}).text
+    assert reverse("session_detail", args=[uploaded.pk]) not in own  # not a member: silently ignored
