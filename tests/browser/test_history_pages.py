@@ -39,3 +39,30 @@ def test_coach_edits_a_zone(demo_server, page_at):
     page.click("#zone-form button")
     assert "108–127°" in page.content()
     screenshot(page, "history-zones")
+
+
+def test_runner_uploads_a_recording(demo_server, page_at, tmp_path):
+    import numpy as np
+
+    from metrics.core import Recording, write_csv
+    from metrics.simulator import SENSORS, Phase, simulate
+
+    sim = simulate([Phase("stand", 3.0), Phase("run", 20.0, 3.8)], sample_rate=100, seed=4)
+    path = tmp_path / "track.csv"
+    with open(path, "w") as handle:
+        write_csv(Recording(sim.t, np.column_stack([sim.imu[s] for s in SENSORS])), handle)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("t,foo\n0,1\n")
+    base_url, password = demo_server
+    page = page_at(1280, 900)
+    _login(page, base_url, "runner2", password)
+    page.goto(f"{base_url}/sessions/upload/")
+    page.set_input_files("input[name=file]", str(bad))
+    page.click("#upload-form button")
+    page.wait_for_selector(".errorlist")
+    assert "line 1: missing columns" in page.locator(".errorlist").inner_text()
+    page.set_input_files("input[name=file]", str(path))
+    page.click("#upload-form button")
+    page.wait_for_function("document.getElementById('chart-kickback')?.dataset.ready === 'true'", timeout=30_000)
+    assert "strides found" in page.content()
+    screenshot(page, "history-upload-result")
