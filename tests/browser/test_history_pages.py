@@ -63,6 +63,7 @@ def test_runner_uploads_a_recording(demo_server, page_at, tmp_path):
     assert "line 1: missing columns" in page.locator(".errorlist").inner_text()
     page.set_input_files("input[name=file]", str(path))
     page.click("#upload-form button")
-    page.wait_for_function("document.getElementById('chart-kickback')?.dataset.ready === 'true'", timeout=30_000)
+    page.wait_for_function("document.getElementById('chart-kickback')?.dataset.ready === 'true'",
+                           timeout=30_000)
     assert "strides found" in page.content()
     screenshot(page, "history-upload-result")
