@@ -44,6 +44,21 @@ class Spool:
             self._db.executemany("INSERT OR REPLACE INTO next_seq VALUES (?, ?)",
                                  [(device, seq + 1) for device, seq in last.items()])
 
+    def renumber(self, device: str, start: int, seq_offset: int) -> None:
+        """The server expects `start` but we are past it (its database was reset): number the
+        pending frames from `start` again (the u32 seq sits at `seq_offset` in each payload)."""
+        rows = self._db.execute("SELECT seq, payload FROM frames WHERE device = ? ORDER BY seq",
+                                (device,)).fetchall()
+        with self._transaction():
+            self._db.execute("DELETE FROM frames WHERE device = ?", (device,))
+            renumbered = []
+            for i, (_, payload) in enumerate(rows):
+                data = bytearray(payload)
+                data[seq_offset: seq_offset + 4] = (start + i).to_bytes(4, "little")
+                renumbered.append((device, start + i, bytes(data)))
+            self._db.executemany("INSERT INTO frames VALUES (?, ?, ?)", renumbered)
+            self._db.execute("INSERT OR REPLACE INTO next_seq VALUES (?, ?)", (device, start + len(rows)))
+
     def append_marker(self, device: str, next_seq: int) -> None:
         """Continue numbering at `next_seq` (the server already holds every frame below it)."""
         self._db.execute("INSERT OR REPLACE INTO next_seq VALUES (?, ?)", (device, next_seq))

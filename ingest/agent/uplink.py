@@ -16,6 +16,7 @@ from collections.abc import Callable
 import websockets
 
 from ingest.agent.spool import Spool
+from ingest.protocol import frames
 
 log = logging.getLogger(__name__)
 WINDOW = 64  # frames in flight per connection before waiting for acks
@@ -69,8 +70,12 @@ class Uplink:
             address, expected = leggings["ble_address"], leggings["next_seq"]
             self.acked[address] = expected - 1
             self.spool.ack(address, expected - 1)  # the server already has these
-            if self.spool.next_seq(address) < expected and not self.spool.pending(address, limit=1):
+            pending = self.spool.pending(address, limit=1)
+            if self.spool.next_seq(address) < expected and not pending:
                 self.spool.append_marker(address, expected)
+            elif (pending[0][1] if pending else self.spool.next_seq(address)) > expected:
+                log.warning("%s: server expects frame %d, ours start later: renumbering", address, expected)
+                self.spool.renumber(address, expected, frames.SEQ_OFFSET)
         if self.on_hello:
             self.on_hello(hello)
         self.connected = True

@@ -24,6 +24,7 @@ from ingest.protocol.ble import lsb
 MAGIC = b"SSF1"
 TYPE_SAMPLES = 1
 HEADER = struct.Struct("<4sB6sIIHBHH")
+SEQ_OFFSET = 11  # byte offset of the frame seq in the header
 MAX_SAMPLES = 2048
 MAX_FRAME_BYTES = HEADER.size + MAX_SAMPLES * (2 + 48)
 

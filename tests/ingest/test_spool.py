@@ -25,3 +25,21 @@ def test_numbering_can_continue_after_the_server(tmp_path):
     spool = Spool(tmp_path / "s.sqlite3")
     spool.append_marker("C", 42)
     assert spool.next_seq("C") == 42 and spool.backlog() == {}
+
+
+def test_renumbering_after_the_server_forgot(tmp_path):
+    import numpy as np
+
+    from ingest.protocol import frames
+
+    spool = Spool(tmp_path / "s.sqlite3")
+    for seq in (40, 41):
+        frame = frames.SampleFrame("AA:BB:CC:DD:EE:FF", seq, 100 * seq, 200, 32, 2000,
+                                   np.arange(3, dtype=np.uint16), np.zeros((3, 24), dtype=np.int16))
+        spool.append("AA:BB:CC:DD:EE:FF", seq, frames.encode(frame))
+    spool.renumber("AA:BB:CC:DD:EE:FF", 0, frames.SEQ_OFFSET)
+    rows = spool.pending("AA:BB:CC:DD:EE:FF")
+    assert [seq for _, seq, _ in rows] == [0, 1]
+    assert [frames.decode(p).seq for _, _, p in rows] == [0, 1]
+    assert [frames.decode(p).first_index for _, _, p in rows] == [4000, 4100]
+    assert spool.next_seq("AA:BB:CC:DD:EE:FF") == 2

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from athletes.management.commands.demo_data import demo_secret
+from athletes.models import Squad
 
 
 class Command(BaseCommand):
@@ -35,7 +36,9 @@ class Command(BaseCommand):
                 env={**os.environ, "STRIDESITE_TOKEN": demo_secret("demo-station-token")},
             )
             self.stdout.write(f"Streaming {runners} virtual runners into the demo squad.\n")
-        self.stdout.write(f"Open http://{host}:{port}/ and log in as the coach above.\n")
+        board = Squad.objects.get(name="Demo squad", coaches__username="coach").pk
+        self.stdout.write(f"Open http://{host}:{port}/live/squad/{board}/ (the live board) and log in as "
+                          f"the coach above.\n")
         try:
             CommandLineInterface().run(["-b", host, "-p", str(port), "stridesite.asgi:application"])
         finally:
