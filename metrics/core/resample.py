@@ -118,7 +118,8 @@ class GridResampler:
         rows[k[present] - start] = v[present]
         filled = np.ones(end - start, dtype=bool)
         filled[k[present] - start] = False
-        for gap_start, gap_end in _runs(filled):
+        edge = self._fill_cubic(rows, np.flatnonzero(filled) + start, start)
+        for gap_start, gap_end in _runs(edge):
             rows[gap_start:gap_end] = self._fill(start + gap_start, start + gap_end)
         chunk = GridChunk(self._t0, start, rows, filled, new_segment=self._fresh)
         self._fresh = False
@@ -127,6 +128,31 @@ class GridResampler:
         keep_from = max(int(np.searchsorted(k, end)) - 2, 0)
         self._k, self._v = k[keep_from:], v[keep_from:]
         return chunk
+
+    def _fill_cubic(self, rows: np.ndarray, missing: np.ndarray, start: int) -> np.ndarray:
+        """Fill every missing row that has two held samples on each side, all at once.
+
+        Returns a mask (over `rows`) of the rows left for `_fill`: gaps at a segment's edge.
+        """
+        k, v = self._k, self._v
+        left_over = np.zeros(len(rows), dtype=bool)
+        if not len(missing):
+            return left_over
+        after = np.searchsorted(k, missing)
+        support = np.stack([after - 2, after - 1, after, after + 1], axis=1)
+        full = (support[:, 0] >= 0) & (support[:, 3] < len(k))
+        left_over[missing[~full] - start] = True
+        support, x = support[full], missing[full].astype(float)
+        xs = k[support].astype(float)
+        out = np.zeros((len(x), v.shape[1]))
+        for a in range(4):
+            weight = np.ones(len(x))
+            for b in range(4):
+                if a != b:
+                    weight = weight * (x - xs[:, b]) / (xs[:, a] - xs[:, b])
+            out = out + weight[:, None] * v[support[:, a]]
+        rows[missing[full] - start] = out
+        return left_over
 
     def _fill(self, lo: int, hi: int) -> np.ndarray:
         k, v = self._k, self._v
