@@ -41,8 +41,12 @@ def main() -> None:
         wall = time.monotonic() - start
         server_cpu = cpu_seconds(server.pid) - server_cpu0
         server.terminate()
-        stored = sqlite3.connect(db).execute("SELECT SUM(count), COUNT(*) FROM runs_rawchunk").fetchone()
-        strides = sqlite3.connect(db).execute("SELECT COUNT(*) FROM metrics_striderecord").fetchone()[0]
+        stored = sqlite3.connect(db).execute(
+            "SELECT SUM(c.count), COUNT(*) FROM runs_rawchunk c JOIN runs_runsession s ON s.id = c.session_id "
+            "WHERE s.source = 'live'").fetchone()
+        strides = sqlite3.connect(db).execute(
+            "SELECT COUNT(*) FROM metrics_striderecord r JOIN runs_runsession s ON s.id = r.session_id "
+            "WHERE s.source = 'live'").fetchone()[0]
         print(f"{args.runners} virtual runners × {args.seconds:.0f} s at 200 Hz, {args.loss:.0%} notifications lost")
         print(f"  stored {stored[0]:,} samples in {stored[1]:,} chunks, {strides} strides; agent exit {agent.returncode}"
               f" (0 = spool drained)")

@@ -77,7 +77,8 @@ def run(runners: int, tablets: int, seconds: float) -> str:
         midnight = time.time() // 86400 * 86400
         latency = np.array([now - (midnight + (origin[session] + t_end * rate) / rate)
                             for now, session, t_end in arrivals if session in origin])
-        samples = con.execute("SELECT SUM(count) FROM runs_rawchunk").fetchone()[0] or 0
+        samples = con.execute("SELECT SUM(c.count) FROM runs_rawchunk c JOIN runs_runsession s "
+                              "ON s.id = c.session_id WHERE s.source = 'live'").fetchone()[0] or 0
         span = seconds
         if not len(latency):
             return f"| {runners} | {tablets} | no strides arrived | | | |"

@@ -16,7 +16,7 @@ from channels.layers import get_channel_layer
 from metrics.core import Stride
 from sessions.groups import runner_group, squad_group
 
-TICK_S = 0.05
+TICK_S = 0.02
 STRIDE_FIELDS = ("leg", "t_start", "t_end", "kickback_deg", "shank_back_deg", "knee_elevation_deg",
                  "cadence_spm", "contact_ms", "speed_mps", "pace_band", "zone", "symmetry_pct", "trace")
 

@@ -23,7 +23,7 @@ MIDSWING_MIN_DPS = 150.0
 MIDSWING_HALF_WINDOW_S = 0.2  # a mid-swing peak dominates ±0.2 s (strides last ≥ 0.4 s)
 SWING_END_MAX_S = 0.35  # forward swing ends (shank ω ≤ 0) within this time of mid-swing
 IC_BEFORE_S = 0.01  # foot strike searched from the end of the forward swing (swing-leg retraction) …
-IC_AFTER_S = 0.10  # … to 100 ms after
+IC_AFTER_S = 0.08  # … to 80 ms after
 TO_AFTER_IC_S = 0.04
 
 
