@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from metrics.core.calibration import G
-from metrics.core.resample import _lagrange, _runs
+from metrics.core.resample import lagrange, true_runs
 
 PLATEAU_MIN_MS2 = 8 * G  # no real signal sits on one value at this magnitude
 ACCEL_CHANNELS = np.array([6 * s + a for s in range(4) for a in range(3)])
@@ -54,7 +54,7 @@ class Declipper:
         plateaus = _plateau(buf[:, ACCEL_CHANNELS])
         for column in np.flatnonzero(plateaus.any(axis=0)):
             channel, over = ACCEL_CHANNELS[column], plateaus[:, column]
-            for start, end in _runs(over):
+            for start, end in true_runs(over):
                 if start < self._context or start >= decide_until:
                     continue  # decided before, or not yet decidable
                 if end - start > MAX_RUN or start < CONTEXT or end + CONTEXT > len(buf):
@@ -64,7 +64,7 @@ class Declipper:
                 if over[support].any():
                     clipped[start:end] = True
                     continue
-                fit = _lagrange(support.astype(float), buf[support, channel][:, None],
+                fit = lagrange(support.astype(float), buf[support, channel][:, None],
                                 np.arange(start, end, dtype=float))
                 buf[start:end, channel] = fit[:, 0]
 

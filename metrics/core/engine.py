@@ -28,7 +28,7 @@ from metrics.core import calibration as cal
 from metrics.core.declip import Declipper
 from metrics.core.events import initial_contacts, midswing_peaks, seconds, toe_offs
 from metrics.core.recording import Recording
-from metrics.core.resample import GridChunk, GridResampler, _runs
+from metrics.core.resample import GridChunk, GridResampler, true_runs
 from metrics.core.strides import Body, SegmentSignals, stride_metrics
 from metrics.core.symmetry import SymmetryTracker
 from metrics.core.zones import ZoneTable, pace_band
@@ -291,7 +291,7 @@ class _Segment:
 
     def _longest_hole(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Longest run of interpolated samples inside each [start, end]."""
-        runs = np.array(_runs(self.filled), dtype=np.int64).reshape(-1, 2)
+        runs = np.array(true_runs(self.filled), dtype=np.int64).reshape(-1, 2)
         if not len(runs):
             return np.zeros(len(start), dtype=np.int64)
         lo = np.maximum(runs[None, :, 0], start[:, None])

@@ -27,7 +27,7 @@ class GridChunk:
     new_segment: bool
 
 
-def _lagrange(xs: np.ndarray, ys: np.ndarray, x: np.ndarray) -> np.ndarray:
+def lagrange(xs: np.ndarray, ys: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Polynomial through points (xs, ys) (rows), evaluated at x."""
     out = np.zeros((len(x), ys.shape[1]))
     for j in range(len(xs)):
@@ -119,7 +119,7 @@ class GridResampler:
         filled = np.ones(end - start, dtype=bool)
         filled[k[present] - start] = False
         edge = self._fill_cubic(rows, np.flatnonzero(filled) + start, start)
-        for gap_start, gap_end in _runs(edge):
+        for gap_start, gap_end in true_runs(edge):
             rows[gap_start:gap_end] = self._fill(start + gap_start, start + gap_end)
         chunk = GridChunk(self._t0, start, rows, filled, new_segment=self._fresh)
         self._fresh = False
@@ -160,10 +160,10 @@ class GridResampler:
         before = after - 1
         support = [i for i in (before - 1, before, after, after + 1) if 0 <= i < len(k)]
         xs = k[support].astype(float)
-        return _lagrange(xs, v[support], np.arange(lo, hi, dtype=float))
+        return lagrange(xs, v[support], np.arange(lo, hi, dtype=float))
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, end) of each run of True in mask."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
