@@ -59,7 +59,3 @@ def feed(session: RunSession, indices: np.ndarray, values: np.ndarray) -> list[S
 def finish(session: RunSession) -> list[Stride]:
     engine = _engines.pop(session.pk, None)
     return engine.finish() if engine is not None else []
-
-
-def forget(session_id: int) -> None:
-    _engines.pop(session_id, None)

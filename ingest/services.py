@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 import zlib
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
@@ -27,13 +26,6 @@ IDLE_CLOSE_S = 60.0
 
 class FrameRefused(Exception):
     """A well-formed frame this station may not write (SPEC §8)."""
-
-
-@dataclass
-class Stored:
-    ack: int  # highest contiguous frame seq stored for the device
-    session: RunSession | None = None
-    strides: list[Stride] = field(default_factory=list)
 
 
 def station_group(station_id: int) -> str:
@@ -150,14 +142,6 @@ def _chunk(frame: SampleFrame, session: RunSession) -> RawChunk:
         offsets=frame.offsets.astype("<u2").tobytes(),
         samples=zlib.compress(frame.raw.astype("<i2").tobytes(), 1),
     )
-
-
-def store_frame(station: IngestStation, frame: SampleFrame) -> Stored:
-    """Store one frame at once with a fresh device state (one-off callers)."""
-    device = DeviceIngest(station, frame.address)
-    ack, strides, session = device.receive(frame)
-    flushed = device.flush()
-    return Stored(ack=flushed if flushed is not None else ack, session=session, strides=strides)
 
 
 def _session_for(leggings: Leggings, frame: SampleFrame) -> RunSession:

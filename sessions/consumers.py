@@ -83,10 +83,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined.discard(group)
 
-    async def live_event(self, message: dict) -> None:
-        """A single squad or runner event, forwarded as is."""
-        await self.send_json(message["event"])
-
     async def live_tick(self, message: dict) -> None:
         """A batch of numbered live events (strides, status) from an ingest connection."""
         await self.send_json({"type": "tick", "events": message["events"]})

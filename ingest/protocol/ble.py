@@ -112,6 +112,3 @@ def quantise(values: np.ndarray, accel_range_g: int, gyro_range_dps: int) -> np.
 def control_start(rate_hz: int) -> bytes:
     return CONTROL.pack(OP_START, rate_hz)
 
-
-def control_stop() -> bytes:
-    return CONTROL.pack(OP_STOP, 0)

@@ -43,11 +43,10 @@ async def test_coach_subscribes_to_own_squad_and_receives_events(world):
     backfill = await communicator.receive_json_from()
     assert backfill["type"] == "backfill"
     assert [r["name"] for r in backfill["runners"]] == ["Alice", "Arno"]
-    event = {"type": "stride", "runner": world.alice.pk, "kickback_deg": 101.5}
-    await get_channel_layer().group_send(
-        squad_group(world.squad_a.pk), {"type": "live.event", "event": event}
-    )
-    assert await communicator.receive_json_from() == event
+    events = [{"kind": "stride", "runner": world.alice.pk, "seq": 1, "stride": {"kickback_deg": 101.5}}]
+    await get_channel_layer().group_send(squad_group(world.squad_a.pk),
+                                         {"type": "live.tick", "events": events})
+    assert await communicator.receive_json_from() == {"type": "tick", "events": events}
     await communicator.disconnect()
 
 
@@ -58,7 +57,7 @@ async def test_coach_cannot_subscribe_to_another_coachs_squad_or_runner(world):
         reply = await communicator.receive_json_from()
         assert reply["type"] == "error"
     await get_channel_layer().group_send(
-        squad_group(world.squad_b.pk), {"type": "live.event", "event": {"type": "stride"}}
+        squad_group(world.squad_b.pk), {"type": "live.tick", "events": [{"kind": "status"}]}
     )
     assert await communicator.receive_nothing(timeout=0.2)
     await communicator.disconnect()
@@ -95,7 +94,7 @@ async def test_a_coach_watching_a_removed_runner_is_unsubscribed(world):
     reply = await communicator.receive_json_from()
     assert reply == {"type": "unsubscribed", "runner": world.arno.pk, "reason": "access revoked"}
     await get_channel_layer().group_send(
-        runner_group(world.arno.pk), {"type": "live.event", "event": {"type": "stride"}}
+        runner_group(world.arno.pk), {"type": "live.tick", "events": [{"kind": "status"}]}
     )
     assert await communicator.receive_nothing(timeout=0.2)
     await communicator.disconnect()
