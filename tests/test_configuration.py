@@ -84,3 +84,8 @@ def test_demo_data_is_idempotent():
     assert squad.members.count() == 8
     assert RunnerProfile.objects.count() == 8 and Leggings.objects.filter(runner__isnull=False).count() == 8
     assert IngestStation.objects.count() == 1
+
+
+def test_migrations_match_the_models():
+    result = _manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout
