@@ -1,4 +1,4 @@
-"""Sensor-to-segment calibration: flexion axis from the motion, tilt and gyro bias from standing.
+"""Sensor-to-segment calibration: flexion axis from the motion, long axis and gyro bias from standing.
 
 - Flexion axis: the principal axis of the gyroscope's second moment over recent
   moving samples (functional calibration: in running, thigh and shank rotate
@@ -75,10 +75,3 @@ def sagittal_bases(axis: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.
     a = along - np.sum(along * axis, axis=1, keepdims=True) * axis
     a /= np.linalg.norm(a, axis=1, keepdims=True)
     return a, np.cross(axis, a)
-
-
-def static_tilts(f_mean: np.ndarray | None, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Sagittal tilt (rad) of each sensor while its segment stood vertical; 0 when never seen."""
-    if f_mean is None:
-        return np.zeros(len(a))
-    return np.arctan2(np.sum(f_mean * b, axis=1), -np.sum(f_mean * a, axis=1))

@@ -3,7 +3,7 @@
 Pipeline per segment of gap-free grid samples (one file per hop, see docs/metrics.md):
 
 1. `calibration` per 2-second block, from earlier blocks only: flexion axis per
-   sensor, standing tilt and gyro bias from the latest standing-still block.
+   sensor, long axis and gyro bias from the latest standing-still block.
 2. Per sample: flexion rate w = (ω − bias)·axis integrated to φ, sagittal
    specific force (f_a, f_b), shank jerk.
 3. `events`: mid-swing peaks, IC, TO per leg.
@@ -107,7 +107,7 @@ class _BlockCalibration:
             self.standing = standing
 
     def params(self) -> dict[str, np.ndarray]:
-        """Axis, basis, bias and standing tilt of each sensor for the next block."""
+        """Axis, basis and bias of each sensor for the next block."""
         if self.moments:
             moment = np.sum(np.stack(self.moments), axis=0)
             count = np.sum(np.stack(self.counts), axis=0)
@@ -117,7 +117,7 @@ class _BlockCalibration:
         along = cal.long_axes(f_mean, 4)
         axis = cal.flexion_axes(moment, count, self.min_moving, along)
         a, b = cal.sagittal_bases(axis, along)
-        return {"axis": axis, "a": a, "b": b, "bias": g_mean, "tilt": cal.static_tilts(f_mean, a, b)}
+        return {"axis": axis, "a": a, "b": b, "bias": g_mean}
 
 
 @dataclass
@@ -145,7 +145,6 @@ class _Segment:
         self.f_b = np.empty((0, 4))
         self.ws = np.empty((0, 4))
         self.jerk = np.empty((0, 4))
-        self.tilt = np.empty((0, 4))  # standing tilt in force at each sample
         self.filled = np.empty(0, dtype=bool)  # interpolated across lost samples
         self.clipped = np.empty(0, dtype=bool)  # accelerometer clipped beyond repair
         self.declipper = Declipper()
@@ -184,7 +183,7 @@ class _Segment:
         self._extend(pieces)
 
     def _signals(self, piece: np.ndarray, before: tuple | None) -> tuple[np.ndarray, ...]:
-        """(raw, w, φ, f_a, f_b, jerk, tilt) of a piece inside one block.
+        """(raw, w, φ, f_a, f_b, jerk) of a piece inside one block.
 
         Thigh and shank twist about their long axis through the stride, which turns the
         sensor's forward and flexion axes about it: the twist ψ (the long-axis rate,
@@ -207,8 +206,7 @@ class _Segment:
         phi = np.cumsum(np.vstack([prev_phi, steps]), axis=0)[1:]
         prev_accel = prev_raw.reshape(4, 6)[:, :3]
         jerk = np.linalg.norm(np.diff(np.concatenate([prev_accel[None], accel]), axis=0), axis=2)
-        return (piece, w, phi, np.einsum("nsk,sk->ns", accel, p["a"]), f_b, jerk,
-                np.broadcast_to(p["tilt"], (len(piece), 4)))
+        return piece, w, phi, np.einsum("nsk,sk->ns", accel, p["a"]), f_b, jerk
 
     def _twist(self, long_axis_rate: np.ndarray) -> np.ndarray:
         """ψ (rad): the long-axis rate integrated, minus its slow mean (first-order high-pass)."""
@@ -221,7 +219,7 @@ class _Segment:
     def _extend(self, pieces: list[tuple[np.ndarray, ...]]) -> None:
         if not pieces:
             return
-        for i, name in enumerate(("raw", "ws", "phi", "f_a", "f_b", "jerk", "tilt")):
+        for i, name in enumerate(("raw", "ws", "phi", "f_a", "f_b", "jerk")):
             setattr(self, name, np.concatenate([getattr(self, name)] + [p[i] for p in pieces]))
 
     def find_strides(self, body: Body, final: bool, skipped: Counter) -> list[_Found]:
@@ -268,8 +266,8 @@ class _Segment:
         trusted = no_gap_at_impact & np.array([f != "clipped" for f in faults], dtype=bool)
         before = self.last_angles[leg]
         before = (before[0] - off, before[1], before[2]) if before is not None else None
-        batch = stride_metrics(signals[0], signals[1], start, toe, end, self.tilt[start][:, [thigh, shank]],
-                               body, rate, trusted=trusted, before=before)
+        batch = stride_metrics(signals[0], signals[1], start, toe, end, body, rate,
+                               trusted=trusted, before=before)
         if batch.oriented[-1]:
             self.last_angles[leg] = (int(end[-1] + off), batch.end_theta[-1], int(batch.carried_run[-1]))
         holes = self._longest_hole(toe, end)
@@ -328,7 +326,7 @@ class _Segment:
         keep_from = min(marks) - int(KEEP_S * self.rate)
         drop = keep_from - self.offset
         if drop > 2 * self.rate * KEEP_S:
-            for name in ("raw", "phi", "f_a", "f_b", "ws", "jerk", "tilt", "filled", "clipped"):
+            for name in ("raw", "phi", "f_a", "f_b", "ws", "jerk", "filled", "clipped"):
                 setattr(self, name, getattr(self, name)[drop:])
             self.offset += drop
 

@@ -1,10 +1,11 @@
 """Segment angles and SPEC §5 metrics for a batch of strides of one leg, vectorised.
 
 Orientation: each stride's sagittal angle is the gyroscope integrated from its
-IC, θ(t) = φ(t) + c − δ, where the constant c comes from physics — over one whole
+IC, θ(t) = φ(t) + c, where the constant c comes from physics — over one whole
 stride of steady running the mean specific force, in the world frame, points
-straight up (the body's mean acceleration over a cycle is ~0) — and δ is the
-sensor's tilt when the runner stood still (segments vertical). Integrating only
+straight up (the body's mean acceleration over a cycle is ~0). The sagittal basis
+already holds the segment's long axis from standing (calibration.py), so no
+separate mounting tilt remains to subtract. Integrating only
 one stride at a time keeps gyro drift below bias × stride time, and the mean over
 a stride of several g of swing and impact acceleration is exactly what cancels.
 Closed form: with A = ⟨f_a sin φ + f_b cos φ⟩ and B = ⟨f_a cos φ − f_b sin φ⟩,
@@ -88,7 +89,7 @@ def _velocity(terms: list[tuple[float, np.ndarray, np.ndarray]], rows: np.ndarra
     return v
 
 
-def _segment_angle(seg: SegmentSignals, w: _Window, delta: np.ndarray, lever: list, distance: float,
+def _segment_angle(seg: SegmentSignals, w: _Window, lever: list, distance: float,
                    c_fixed: np.ndarray) -> dict[str, np.ndarray]:
     """θ (deg) of one segment over each stride, its rate (deg/s), θ at the stride's last IC, and
     |stride-mean specific force| ÷ the value gravity and the sensor's velocity change predict.
@@ -102,12 +103,12 @@ def _segment_angle(seg: SegmentSignals, w: _Window, delta: np.ndarray, lever: li
     first, last = w.ends
     c = _offset(a, b, np.zeros((len(a), 2)), w)
     for _ in range(2):  # the velocity terms depend (weakly) on θ itself
-        theta = np.degrees(phi + (c - delta)[:, None])
+        theta = np.degrees(phi + c[:, None])
         terms = lever + [(distance, theta, rate)]
         dv = _velocity(terms, rows, last) - _velocity(terms, rows, first)
         c = _offset(a, b, dv, w)
     c = np.where(np.isnan(c_fixed), c, c_fixed)
-    theta = np.degrees(phi + (c - delta)[:, None])
+    theta = np.degrees(phi + c[:, None])
     expected = np.hypot(dv[:, 0] / w.seconds, G + dv[:, 1] / w.seconds)
     return {"theta": theta, "rate": rate, "force_ratio": np.hypot(a, b) / expected,
             "end": theta[rows, w.metric_end]}
@@ -157,12 +158,12 @@ FORCE_TOLERANCE = 0.12
 
 def stride_metrics(
     thigh: SegmentSignals, shank: SegmentSignals, start: np.ndarray, toe_off: np.ndarray,
-    end: np.ndarray, delta: np.ndarray, body: Body, rate: float, *,
+    end: np.ndarray, body: Body, rate: float, *,
     trusted: np.ndarray, before: tuple[int, np.ndarray, int] | None = None,
 ) -> StrideBatch:
     """All SPEC §5 per-stride metrics for strides [start, end] with toe-off, indices into the signals.
 
-    `delta` (n, 2): standing tilts (rad) of thigh and shank. A stride whose own orientation
+    A stride whose own orientation
     is doubted (not `trusted`: lost samples at its impact, or a stride-mean specific force
     far from g) continues the previous stride's angles at its IC instead, when that stride
     ends exactly where it starts: `before` = (end index, (θ_thigh, θ_shank), strides carried
@@ -186,8 +187,8 @@ def stride_metrics(
     free = np.full((len(start), 2), np.nan)
 
     def orient(c_fixed: np.ndarray) -> tuple[dict, dict]:
-        th = _segment_angle(thigh, window, delta[:, 0], [], body.thigh_sensor_at * lt, c_fixed[:, 0])
-        sh = _segment_angle(shank, window, delta[:, 1], [(lt, th["theta"], th["rate"])],
+        th = _segment_angle(thigh, window, [], body.thigh_sensor_at * lt, c_fixed[:, 0])
+        sh = _segment_angle(shank, window, [(lt, th["theta"], th["rate"])],
                             body.shank_sensor_at * ls, c_fixed[:, 1])
         return th, sh
 
@@ -210,7 +211,7 @@ def stride_metrics(
                 continue
             lead_turn = np.array([thigh.phi[start[i]] - thigh.phi[start[i] - lead],
                                   shank.phi[start[i]] - shank.phi[start[i] - lead]])
-            fixed[i] = np.radians(carried) + delta[i] - lead_turn
+            fixed[i] = np.radians(carried) - lead_turn
             oriented[i] = True
             carried_run[i] = run + 1
             phi_end = np.array([seg.phi[end[i]] - seg.phi[start[i]] for seg in (thigh, shank)])
