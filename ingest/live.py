@@ -13,8 +13,8 @@ import zlib
 import numpy as np
 
 from ingest.protocol.ble import lsb
-from metrics.core import Body, Stride, StrideEngine
-from metrics.models import zone_table_for
+from metrics.core import Stride, StrideEngine
+from metrics.models import body_of, zone_table_for
 from sessions.models import RawChunk, RunSession
 
 _engines: dict[int, StrideEngine] = {}
@@ -36,8 +36,7 @@ def _times(session: RunSession, indices: np.ndarray) -> np.ndarray:
 
 def _new_engine(session: RunSession) -> StrideEngine:
     runner = session.runner
-    body = Body.from_height(runner.height_cm / 100, runner.thigh_m, runner.shank_m)
-    return StrideEngine(body, sample_rate=session.sample_rate_hz, zones=zone_table_for(runner))
+    return StrideEngine(body_of(runner), sample_rate=session.sample_rate_hz, zones=zone_table_for(runner))
 
 
 def feed(session: RunSession, indices: np.ndarray, values: np.ndarray) -> list[Stride]:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from athletes.models import RunnerProfile
-from metrics.core import PACE_BANDS, Stride, ZoneTable
+from metrics.core import PACE_BANDS, Body, Stride, ZoneTable
 from metrics.core.zones import METRICS, validate_zone
 from sessions.models import RunSession
 
@@ -91,3 +91,8 @@ def zone_table_for(runner: RunnerProfile) -> ZoneTable:
     for row in runner.zone_overrides.all():  # newest first
         overrides.setdefault(row.band, {}).setdefault(row.metric, (row.low, row.high))
     return ZoneTable(overrides)
+
+
+def body_of(runner: RunnerProfile) -> Body:
+    """The runner's segment lengths for the engine (profile, or SPEC §5 fractions of height)."""
+    return Body.from_height(runner.height_cm / 100, runner.thigh_m, runner.shank_m)

@@ -14,17 +14,13 @@ from django.utils import timezone
 from athletes.models import RunnerProfile
 from ingest.live import chunk_samples
 from ingest.protocol.ble import lsb, quantise
-from metrics.core import COLUMNS, Body, Recording, analyze
+from metrics.core import COLUMNS, Recording, analyze
 from metrics.core.engine import estimate_sample_rate
-from metrics.models import StrideRecord, zone_table_for
+from metrics.models import StrideRecord, body_of, zone_table_for
 from sessions.models import RawChunk, RunSession
 
 UPLOAD_RANGES = (32, 2000)  # stored like the leggings' own samples: int16 at ±32 g, ±2000 deg/s
 CHUNK_SAMPLES = 400
-
-
-def body_of(runner: RunnerProfile) -> Body:
-    return Body.from_height(runner.height_cm / 100, runner.thigh_m, runner.shank_m)
 
 
 @transaction.atomic

@@ -9,10 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from metrics.core import Recording, analyze, read_csv, write_csv
-from metrics.models import ZoneOverride
+from metrics.models import ZoneOverride, body_of
 from metrics.simulator import SENSORS, Phase, simulate
 from sessions.models import RawChunk, RunSession
-from sessions.services import body_of, session_from_recording
+from sessions.services import session_from_recording
 
 
 def _csv_bytes(seconds=25.0, speed=3.6) -> bytes:
