@@ -37,7 +37,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
         for device in getattr(self, "devices", {}).values():
             await database_sync_to_async(device.flush)()
             if device.runner_id is not None:
-                self.live.status(device.runner_id, "station offline")
+                self.live.status(device.runner_id, device.squad_ids, "station offline")
         if getattr(self, "live", None) is not None:
             await self.live.flush()
         if getattr(self, "station", None) is not None:
@@ -61,9 +61,9 @@ class IngestConsumer(AsyncWebsocketConsumer):
         if session is not None:
             if device.announced != "streaming":
                 device.announced = "streaming"
-                self.live.status(device.runner_id, "streaming")
+                self.live.status(device.runner_id, device.squad_ids, "streaming")
             for stride in strides:
-                self.live.stride(device.runner_id, stride, session.pk)
+                self.live.stride(device.runner_id, device.squad_ids, stride, session.pk)
         if ack is not None:
             await self.send(text_data=json.dumps({"ack": {frame.address: ack}}))
 
@@ -93,7 +93,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
             announced = "streaming" if state == "connected" else "leggings disconnected"
             if device.announced != announced:
                 device.announced = announced
-                self.live.status(device.runner_id, announced)
+                self.live.status(device.runner_id, device.squad_ids, announced)
 
     async def _tick(self) -> None:
         """Every TICK_S: live events out; frames that waited FLUSH_S written and acknowledged."""
@@ -105,8 +105,6 @@ class IngestConsumer(AsyncWebsocketConsumer):
                     flushed = await database_sync_to_async(device.flush)()
                     if flushed is not None:
                         acks[device.address] = flushed
-                if device.runner_id is not None:
-                    self.live.squads_of[device.runner_id] = device.squad_ids
             if acks:
                 await self.send(text_data=json.dumps({"ack": acks}))
             await self.live.flush()

@@ -38,17 +38,18 @@ def stride_event(stride, session_id: int) -> dict:
 class Broadcaster:
     """Per ingest connection: queue events, flush them as ticks."""
 
-    squads_of: dict[int, list[int]] = field(default_factory=dict)  # runner → squads
     seq: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     _queued: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    _squads_of: dict[int, list[int]] = field(default_factory=dict)  # runner → squads, as last told
 
-    def stride(self, runner_id: int, stride: Stride, session_id: int) -> None:
-        self._queue(runner_id, {"kind": "stride", "stride": stride_event(stride, session_id)})
+    def stride(self, runner_id: int, squads: list[int], stride: Stride, session_id: int) -> None:
+        self._queue(runner_id, squads, {"kind": "stride", "stride": stride_event(stride, session_id)})
 
-    def status(self, runner_id: int, status: str) -> None:
-        self._queue(runner_id, {"kind": "status", "status": status})
+    def status(self, runner_id: int, squads: list[int], status: str) -> None:
+        self._queue(runner_id, squads, {"kind": "status", "status": status})
 
-    def _queue(self, runner_id: int, event: dict) -> None:
+    def _queue(self, runner_id: int, squads: list[int], event: dict) -> None:
+        self._squads_of[runner_id] = squads
         self.seq[runner_id] += 1
         self._queued[runner_id].append({**event, "runner": runner_id, "seq": self.seq[runner_id]})
 
@@ -61,7 +62,7 @@ class Broadcaster:
         per_squad: dict[int, list[dict]] = defaultdict(list)
         for runner_id, events in queued.items():
             await layer.group_send(runner_group(runner_id), {"type": "live.tick", "events": events})
-            for squad_id in self.squads_of.get(runner_id, ()):
+            for squad_id in self._squads_of[runner_id]:
                 per_squad[squad_id].extend(events)
         for squad_id, events in per_squad.items():
             await layer.group_send(squad_group(squad_id), {"type": "live.tick", "events": events})

@@ -128,8 +128,8 @@ async def test_backfill_has_the_live_sessions_last_minute_and_ticks_follow(world
     assert 80 <= len(ends) <= 87 and ends == sorted(ends) and ends[-1] == pytest.approx(70.0)
     assert alice["strides"][0]["trace"] == {"thigh": [1.0, 2.0], "shank": [-1.0, -2.0]}
 
-    live = Broadcaster(squads_of={world.alice.pk: [world.squad_a.pk]})
-    live.status(world.alice.pk, "leggings disconnected")
+    live = Broadcaster()
+    live.status(world.alice.pk, [world.squad_a.pk], "leggings disconnected")
     assert await live.flush() == 1
     tick = await communicator.receive_json_from()
     assert tick == {"type": "tick", "events": [{"kind": "status", "status": "leggings disconnected",
