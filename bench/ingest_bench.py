@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db, spool, port = Path(tmp) / "db.sqlite3", Path(tmp) / "spool.sqlite3", free_port()
-        token = prepare_demo(db, args.runners)
+        token = prepare_demo(db, args.runners).token
         server = start_server(db, port)
         server_cpu0 = cpu_seconds(server.pid)
         start = time.monotonic()

@@ -52,7 +52,7 @@ async def tablet(port: int, cookie: str, arrivals: list, stop: float) -> None:
 def run(runners: int, tablets: int, seconds: float) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "db.sqlite3"
-        token = prepare_demo(db, runners)
+        token = prepare_demo(db, runners).token
         port = free_port()
         server = start_server(db, port)
         cookie = login_cookie(db, "coach")

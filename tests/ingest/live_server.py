@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,12 +27,18 @@ def server_env(db_path: Path, redis_url: str | None = None) -> dict:
     return env
 
 
-def prepare_demo(db_path: Path, runners: int = 8) -> str:
-    """Migrate a fresh database, create the demo squad; returns the station token."""
+class Demo(NamedTuple):
+    token: str  # the demo station's
+    password: str  # every demo login's
+
+
+def prepare_demo(db_path: Path, runners: int = 8) -> Demo:
+    """Migrate a fresh database and create the demo squad; returns what `demo_data` printed."""
     run = {"cwd": ROOT, "env": server_env(db_path), "check": True, "capture_output": True, "text": True}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], **run)
     out = subprocess.run([sys.executable, "manage.py", "demo_data", "--runners", str(runners)], **run).stdout
-    return out.split("station token:")[1].split()[0]
+    return Demo(token=out.split("station token:")[1].split()[0],
+                password=out.split("coach login:")[1].split("/")[1].split()[0])
 
 
 def start_server(db_path: Path, port: int, redis_url: str | None = None) -> subprocess.Popen:
@@ -50,12 +57,15 @@ def start_server(db_path: Path, port: int, redis_url: str | None = None) -> subp
     raise RuntimeError("daphne did not start")
 
 
-def start_agent(port: int, token: str, spool: Path, *args: str) -> subprocess.Popen:
+def start_agent(port: int, token: str, spool: Path, *args: str,
+                output: int = subprocess.PIPE) -> subprocess.Popen:
+    """`stridesite-agent simulate` into the server on `port`; pass DEVNULL as `output` for an
+    agent that runs longer than anyone reads its pipes."""
     env = {**os.environ, "STRIDESITE_TOKEN": token}
     return subprocess.Popen(
         [sys.executable, "-m", "ingest.agent", "simulate", "--server", f"ws://127.0.0.1:{port}",
          "--spool", str(spool), "--quiet", *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env, stdout=output, stderr=output, text=True,
     )
 
 

@@ -19,7 +19,7 @@ RUNNERS = 3
 @pytest.fixture
 def setup(tmp_path):
     db = tmp_path / "server.sqlite3"
-    token = prepare_demo(db)
+    token = prepare_demo(db).token
     return db, token, tmp_path / "spool.sqlite3", free_port()
 
 

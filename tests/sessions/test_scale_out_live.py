@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"),
 
 async def test_a_tablet_on_process_b_sees_strides_ingested_on_process_a(tmp_path):
     db = tmp_path / "db.sqlite3"
-    token = prepare_demo(db)
+    token = prepare_demo(db).token
     redis = os.environ["REDIS_URL"]
     port_a, port_b = free_port(), free_port()
     server_a, server_b = start_server(db, port_a, redis), start_server(db, port_b, redis)
