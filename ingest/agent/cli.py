@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from ingest.agent.ble_link import LinkState, keep_streaming, scan
-from ingest.agent.framer import Framer, mounting_matrix
+from ingest.agent.framer import Framer, commit, mounting_matrix
 from ingest.agent.spool import Spool
 from ingest.agent.status import StatusBoard
 from ingest.agent.uplink import Uplink
@@ -61,11 +61,7 @@ class Agent:
 
     def commit(self) -> None:
         """Spool every framer's new frames in one transaction, then let the uplink send them."""
-        rows = [row for framer in self.framers.values() for row in framer.outbox]
-        if rows:
-            self.spool.append_many(rows)
-            for framer in self.framers.values():
-                framer.outbox = []
+        if commit(self.spool, list(self.framers.values())):
             self.uplink.kick()
 
     async def committing(self) -> None:

@@ -54,12 +54,6 @@ class Framer:
     _next_seq: int | None = None
     outbox: list = field(default_factory=list)  # frames made, not yet committed to the spool
 
-    def commit(self) -> int:
-        """Write the outbox to the spool (one fsync'd transaction); frames may be sent after."""
-        made, self.outbox = self.outbox, []
-        self.spool.append_many(made)
-        return len(made)
-
     def on_notification(self, data: bytes) -> int:
         """Take one notification; returns how many frames it completed (0 on a bad packet)."""
         try:
@@ -125,3 +119,13 @@ class Framer:
         self._last_flushed = int(indices[-1])
         self.stats.samples += len(indices)
         self.stats.frames += 1
+
+
+def commit(spool: Spool, framers) -> int:
+    """Write every framer's outbox to the spool in one fsync'd transaction (only then may the
+    frames be sent); returns how many frames were written."""
+    rows = [row for framer in framers for row in framer.outbox]
+    spool.append_many(rows)
+    for framer in framers:
+        framer.outbox = []
+    return len(rows)

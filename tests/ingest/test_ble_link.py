@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ingest.agent.ble_link import LinkState, keep_streaming, scan
-from ingest.agent.framer import Framer
+from ingest.agent.framer import Framer, commit
 from ingest.agent.spool import Spool
 from ingest.protocol import frames
 from tests.ingest.fake_bluez import FakeBlueZ, start_bus, use_bus
@@ -64,7 +64,7 @@ async def test_stream_survives_a_device_drop_and_loses_nothing_it_received(bus, 
         await asyncio.gather(task, return_exceptions=True)
         bluez.stop()
     framer.flush()
-    framer.commit()
+    commit(spool, [framer])
     assert leggings.connects >= 2 and state.reconnects >= 1
     assert state.battery == 87
     assert framer.stats.bad_packets == 0

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ingest.agent.framer import Framer
+from ingest.agent.framer import Framer, commit
 from ingest.agent.spool import Spool
 from ingest.protocol import ble, frames
 
@@ -31,7 +31,7 @@ def test_interleaved_notifications_become_ordered_frames(tmp_path):
     for data in notifications:
         framer.on_notification(data)
     framer.flush()
-    framer.commit()
+    commit(spool, [framer])
     got = _spooled(spool, framer.address)
     indices = np.concatenate([f.indices for f in got])
     assert np.array_equal(indices, 5000 + np.arange(400))
@@ -47,7 +47,7 @@ def test_a_lost_notification_leaves_single_sample_holes_and_is_counted(tmp_path)
     for data in notifications:
         framer.on_notification(data)
     framer.flush()
-    framer.commit()
+    commit(spool, [framer])
     indices = np.concatenate([f.indices for f in _spooled(spool, framer.address)]) - 5000
     assert framer.stats.lost_notifications == 1
     assert sorted(set(range(80)) - set(indices)) == [9, 11, 13, 15]
