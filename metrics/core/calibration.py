@@ -25,53 +25,56 @@ STATIC_ACCEL_MS2 = 0.8
 UPRIGHT_DEG = 30.0  # a static sensor further than this from its nominal "down" is not standing
 
 
-def gyro_moments(gyro: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Second moments Σ ω ωᵀ (deg²/s²) of each sensor's moving samples, and their counts.
+def gyro_moments(gyro: np.ndarray, speed2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Second moments Σ ω ωᵀ (deg²/s²) of each sensor's moving samples, and their counts, per block.
 
-    `gyro` is (n, sensors, 3); the results are (sensors, 3, 3) and (sensors,).
+    `gyro` is (blocks, n, sensors, 3) and `speed2` its squared norms (blocks, n, sensors);
+    the results are (blocks, sensors, 3, 3) and (blocks, sensors).
     """
-    moving = np.einsum("nsk,nsk->ns", gyro, gyro) > MOVING_DPS**2
-    kept = gyro * moving[:, :, None]
-    return np.einsum("nsi,nsj->sij", kept, kept), moving.sum(axis=0)
+    moving = speed2 > MOVING_DPS**2
+    kept = (gyro * moving[..., None]).transpose(0, 2, 1, 3)  # (blocks, sensors, n, 3)
+    return np.matmul(kept.transpose(0, 1, 3, 2), kept), moving.sum(axis=1)
 
 
-def standing_means(accel: np.ndarray, gyro: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Mean specific force and gyro of every sensor over a block, if all stood still and upright."""
-    if np.max(np.linalg.norm(gyro, axis=2)) > STATIC_GYRO_DPS:
-        return None
-    if np.max(np.abs(np.linalg.norm(accel, axis=2) - G)) > STATIC_ACCEL_MS2:
-        return None
-    f_mean = accel.mean(axis=0)
-    cos_down = -f_mean @ NOMINAL_X / np.linalg.norm(f_mean, axis=1)
-    if np.any(cos_down < np.cos(np.radians(UPRIGHT_DEG))):
-        return None
-    return f_mean, gyro.mean(axis=0)
+def standing_means(accel: np.ndarray, gyro: np.ndarray, speed2: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per block (blocks, n, sensors, 3): whether every sensor stood still and upright, and the
+    mean specific force and gyro of each sensor (blocks, sensors, 3)."""
+    still = speed2.max(axis=(1, 2)) <= STATIC_GYRO_DPS**2
+    f_mean = np.zeros(accel.shape[:1] + accel.shape[2:])
+    g_mean = np.zeros_like(f_mean)
+    if still.any():
+        f, g = accel[still], gyro[still]
+        steady = np.abs(np.linalg.norm(f, axis=3) - G).max(axis=(1, 2)) <= STATIC_ACCEL_MS2
+        f_mean[still], g_mean[still] = f.mean(axis=1), g.mean(axis=1)
+        cos_down = -(f_mean[still] @ NOMINAL_X) / np.linalg.norm(f_mean[still], axis=2)
+        still[still] = steady & (cos_down >= np.cos(np.radians(UPRIGHT_DEG))).all(axis=1)
+    return still, f_mean, g_mean
 
 
-def long_axes(f_standing: np.ndarray | None, sensors: int) -> np.ndarray:
-    """Each segment's long axis in its sensor frame: gravity's direction while standing."""
-    if f_standing is None:
-        return np.tile(NOMINAL_X, (sensors, 1))
-    return -f_standing / np.linalg.norm(f_standing, axis=1, keepdims=True)
+def long_axes(f_standing: np.ndarray) -> np.ndarray:
+    """Each segment's long axis in its sensor frame: gravity's direction while standing (..., 3);
+    nominal x where no standing was seen yet (NaN rows)."""
+    along = -f_standing / np.linalg.norm(f_standing, axis=-1, keepdims=True)
+    return np.where(np.isnan(along), NOMINAL_X, along)
 
 
 def flexion_axes(moment: np.ndarray, count: np.ndarray, min_count: int, along: np.ndarray) -> np.ndarray:
-    """Unit flexion axes normal to the long axes; nominal z until enough motion was seen.
+    """Unit flexion axes normal to the long axes (..., 3); nominal z until enough motion was seen.
 
     The gyro's second moment is projected off the long axis first, so the twist of a
     segment about itself cannot tilt the estimate.
     """
-    projection = np.eye(3) - along[:, :, None] * along[:, None, :]
+    projection = np.eye(3) - along[..., :, None] * along[..., None, :]
     _, vectors = np.linalg.eigh(projection @ moment @ projection)
-    axis = vectors[:, :, -1]
-    nominal = NOMINAL_Z - (along @ NOMINAL_Z)[:, None] * along
-    axis = np.where((count >= min_count)[:, None], axis, nominal)
-    axis = axis * np.where(axis @ NOMINAL_Z >= 0, 1.0, -1.0)[:, None]
-    return axis / np.linalg.norm(axis, axis=1, keepdims=True)
+    axis = vectors[..., -1]
+    nominal = NOMINAL_Z - (along @ NOMINAL_Z)[..., None] * along
+    axis = np.where((count >= min_count)[..., None], axis, nominal)
+    axis = axis * np.where(axis @ NOMINAL_Z >= 0, 1.0, -1.0)[..., None]
+    return axis / np.linalg.norm(axis, axis=-1, keepdims=True)
 
 
 def sagittal_bases(axis: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b): each long axis and forward axis, both normal to the flexion `axis`."""
-    a = along - np.sum(along * axis, axis=1, keepdims=True) * axis
-    a /= np.linalg.norm(a, axis=1, keepdims=True)
+    """(a, b): each long axis and forward axis, both normal to the flexion `axis` (..., 3)."""
+    a = along - np.sum(along * axis, axis=-1, keepdims=True) * axis
+    a /= np.linalg.norm(a, axis=-1, keepdims=True)
     return a, np.cross(axis, a)

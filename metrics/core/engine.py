@@ -5,7 +5,7 @@ Pipeline per segment of gap-free grid samples (one file per hop, see docs/metric
 1. `calibration` per 2-second block, from earlier blocks only: flexion axis per
    sensor, long axis and gyro bias from the latest standing-still block.
 2. Per sample: flexion rate w = (ω − bias)·axis integrated to φ, sagittal
-   specific force (f_a, f_b), shank jerk.
+   specific force (f_a, f_b); per-leg gyro fault flags.
 3. `events`: mid-swing peaks, IC, TO per leg.
 4. `strides`: per-stride orientation and SPEC §5 metrics, vectorised.
 5. Running check, zones, symmetry.
@@ -18,7 +18,7 @@ behind the oldest open event: memory is bounded however long the session.
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -88,36 +88,61 @@ def estimate_sample_rate(t: np.ndarray) -> float:
 
 
 class _BlockCalibration:
-    """Per-block statistics and the parameters they give the next block."""
+    """Per-block statistics and the projection they give each next block.
+
+    A projection maps a raw row (24 channels) to, per sensor, the gyro (bias removed) along
+    the flexion, long and forward axes and the specific force along the long, forward and
+    flexion axes: `row @ matrix + offset`, the columns in PROJECTED order.
+    """
 
     def __init__(self, rate: float) -> None:
         self.block = int(round(BLOCK_S * rate))
         self.min_moving = int(AXIS_MIN_SAMPLES_S * rate)
-        self.moments: deque = deque(maxlen=AXIS_BLOCKS)  # (4, 3, 3) per block
-        self.counts: deque = deque(maxlen=AXIS_BLOCKS)
-        self.standing: tuple[np.ndarray, np.ndarray] | None = None  # (4,3) accel, (4,3) gyro
+        self.moments = np.zeros((AXIS_BLOCKS - 1, 4, 3, 3))  # the latest blocks' statistics
+        self.counts = np.zeros((AXIS_BLOCKS - 1, 4), dtype=np.int64)
+        self.standing = (np.full((4, 3), np.nan), np.zeros((4, 3)))  # (accel, gyro) means, or NaN
+        self.current = self._projections(self.moments.sum(axis=0)[None], self.counts.sum(axis=0)[None],
+                                         *(x[None] for x in self.standing))
 
-    def add_block(self, raw: np.ndarray) -> None:
-        imu = raw.reshape(-1, 4, 6)
-        moment, count = cal.gyro_moments(imu[:, :, 3:])
-        self.moments.append(moment)
-        self.counts.append(count)
-        standing = cal.standing_means(imu[:, :, :3], imu[:, :, 3:])
-        if standing is not None:
-            self.standing = standing
+    def add_blocks(self, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Statistics of complete blocks (k, block, 24); the projections after each, (k, 24, 24), (k, 24)."""
+        imu = blocks.reshape(len(blocks), -1, 4, 6)
+        accel, gyro = imu[..., :3], imu[..., 3:]
+        speed2 = np.einsum("bnsk,bnsk->bns", gyro, gyro)
+        moments, counts = cal.gyro_moments(gyro, speed2)
+        still, f_mean, g_mean = cal.standing_means(accel, gyro, speed2)
+        # Sums over the last AXIS_BLOCKS blocks, always adding the same blocks in the same order.
+        moments = np.concatenate([self.moments, moments])
+        counts = np.concatenate([self.counts, counts])
+        window = np.lib.stride_tricks.sliding_window_view
+        moment_sum = window(moments, AXIS_BLOCKS, axis=0).sum(axis=-1)
+        count_sum = window(counts, AXIS_BLOCKS, axis=0).sum(axis=-1)
+        self.moments, self.counts = moments[-(AXIS_BLOCKS - 1):], counts[-(AXIS_BLOCKS - 1):]
+        # The latest standing block at or before each block.
+        f_mean = np.concatenate([self.standing[0][None], f_mean])
+        g_mean = np.concatenate([self.standing[1][None], g_mean])
+        standing = np.concatenate([[True], still])
+        latest = np.maximum.accumulate(np.where(standing, np.arange(len(f_mean)), 0))[1:]
+        self.standing = (f_mean[latest[-1]], g_mean[latest[-1]])
+        matrix, offset = self._projections(moment_sum, count_sum, f_mean[latest], g_mean[latest])
+        self.current = matrix[-1:], offset[-1:]
+        return matrix, offset
 
-    def params(self) -> dict[str, np.ndarray]:
-        """Axis, basis and bias of each sensor for the next block."""
-        if self.moments:
-            moment = np.sum(np.stack(self.moments), axis=0)
-            count = np.sum(np.stack(self.counts), axis=0)
-        else:
-            moment, count = np.zeros((4, 3, 3)), np.zeros(4, dtype=int)
-        f_mean, g_mean = self.standing if self.standing else (None, np.zeros((4, 3)))
-        along = cal.long_axes(f_mean, 4)
+    def _projections(self, moment: np.ndarray, count: np.ndarray, f_mean: np.ndarray,
+                     bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        along = cal.long_axes(f_mean)
         axis = cal.flexion_axes(moment, count, self.min_moving, along)
         a, b = cal.sagittal_bases(axis, along)
-        return {"axis": axis, "a": a, "b": b, "bias": g_mean}
+        k = len(moment)
+        matrix = np.zeros((k, 4, 6, 4, 6))
+        sensors = np.arange(4)
+        gyro_axes = np.stack([axis, a, b], axis=-1)  # (k, 4, 3 components, 3 outputs)
+        accel_axes = np.stack([a, b, axis], axis=-1)
+        matrix[:, sensors, 3:, sensors, :3] = gyro_axes.transpose(1, 0, 2, 3)
+        matrix[:, sensors, :3, sensors, 3:] = accel_axes.transpose(1, 0, 2, 3)
+        offset = np.zeros((k, 4, 6))
+        offset[..., :3] = -np.einsum("bsk,bskj->bsj", bias, gyro_axes)
+        return matrix.reshape(k, 24, 24), offset.reshape(k, 24)
 
 
 @dataclass
@@ -144,14 +169,13 @@ class _Segment:
         self.f_a = np.empty((0, 4))
         self.f_b = np.empty((0, 4))
         self.ws = np.empty((0, 4))
-        self.jerk = np.empty((0, 4))
         self.filled = np.empty(0, dtype=bool)  # interpolated across lost samples
         self.clipped = np.empty(0, dtype=bool)  # accelerometer clipped beyond repair
+        self.flat = np.empty((0, 2), dtype=bool)  # per leg: a gyro repeated its previous sample
+        self.rail = np.empty((0, 2), dtype=bool)  # per leg: a gyro sat on a large value (its rail)
         self.declipper = Declipper()
         self.twist_sum = np.zeros(4)
         self.twist_state = np.zeros((1, 4))
-        self.params = calibration.params()
-        self.blocks_done = 0
         self.scan_from = {leg: 0 for leg in LEGS}
         self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
         self.last = {leg: None for leg in LEGS}  # (midswing, ic) of the leg's last contact
@@ -162,65 +186,89 @@ class _Segment:
         return self.offset + len(self.raw)
 
     def push(self, rows: np.ndarray, filled: np.ndarray, final: bool = False) -> None:
-        """Append grid rows (declipped HOLD rows late), computing per-sample signals by block."""
+        """Append grid rows (declipped HOLD rows late) with their per-sample signals."""
         rows, filled, clipped = self.declipper.push(rows, filled, final)
-        self.filled = np.concatenate([self.filled, filled])
-        self.clipped = np.concatenate([self.clipped, clipped])
-        pieces, block_rows, position = [], [], self.end
-        while len(rows):
-            in_block = self.cal.block - (position % self.cal.block)
-            piece, rows = rows[:in_block], rows[in_block:]
-            pieces.append(self._signals(piece, pieces[-1] if pieces else None))
-            block_rows.append(piece)
-            position += len(piece)
-            if position % self.cal.block == 0:
-                done = np.concatenate(block_rows)
-                if len(done) < self.cal.block:  # the block began before this push
-                    done = np.concatenate([self.raw[len(done) - self.cal.block:], done])
-                self.cal.add_block(done)
-                self.params = self.cal.params()
-                block_rows = []
-        self._extend(pieces)
+        if not len(rows):
+            return
+        flat, rail = self._gyro_faults(rows)
+        ws, phi, f_a, f_b = self._signals(rows, self._project(rows))
+        for name, new in (("raw", rows), ("ws", ws), ("phi", phi), ("f_a", f_a), ("f_b", f_b),
+                          ("filled", filled), ("clipped", clipped), ("flat", flat), ("rail", rail)):
+            setattr(self, name, np.concatenate([getattr(self, name), new]))
 
-    def _signals(self, piece: np.ndarray, before: tuple | None) -> tuple[np.ndarray, ...]:
-        """(raw, w, φ, f_a, f_b, jerk) of a piece inside one block.
+    def _project(self, rows: np.ndarray) -> np.ndarray:
+        """Rows projected on the sagittal axes, each with the calibration of the blocks before it.
+
+        Blocks are counted from the segment's start; a block's statistics serve from the next
+        block on, so the result never depends on how the rows were chunked.
+        """
+        size = self.cal.block
+        done = self.end % size  # rows of the block in progress already held
+        complete = (done + len(rows)) // size
+        matrix, offset = self.cal.current
+        if complete:
+            blocks = np.concatenate([self.raw[len(self.raw) - done:], rows[: complete * size - done]])
+            new_matrix, new_offset = self.cal.add_blocks(blocks.reshape(complete, size, 24))
+            matrix = np.concatenate([matrix, new_matrix])
+            offset = np.concatenate([offset, new_offset])
+        out = np.empty_like(rows)
+        head = min(size - done, len(rows))  # rows 0..head use matrix 0, then one block each
+        np.matmul(rows[:head], matrix[0], out=out[:head])
+        out[:head] += offset[0]
+        full = (len(rows) - head) // size
+        if full:
+            middle = slice(head, head + full * size)
+            stacked = np.matmul(rows[middle].reshape(full, size, 24), matrix[1: 1 + full])
+            out[middle] = (stacked + offset[1: 1 + full, None]).reshape(-1, 24)
+        tail = head + full * size
+        if tail < len(rows):
+            np.matmul(rows[tail:], matrix[1 + full], out=out[tail:])
+            out[tail:] += offset[1 + full]
+        return out
+
+    def _signals(self, rows: np.ndarray, projected: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(w, φ, f_a, f_b) per sensor: flexion rate, its integral, sagittal specific force.
 
         Thigh and shank twist about their long axis through the stride, which turns the
         sensor's forward and flexion axes about it: the twist ψ (the long-axis rate,
         integrated and high-passed) is undone before projecting on the sagittal plane.
         """
-        p = self.params
-        accel = piece.reshape(-1, 4, 6)[:, :, :3]
-        gyro = piece.reshape(-1, 4, 6)[:, :, 3:] - p["bias"]
-        twist = self._twist(np.einsum("nsk,sk->ns", gyro, p["a"]))
+        p = projected.reshape(-1, 4, 6)
+        twist = self._twist(p[:, :, 1]).astype(np.float32)  # float32 trig: 1e-7 rad is plenty
         cos, sin = np.cos(twist), np.sin(twist)
-        w = np.einsum("nsk,sk->ns", gyro, p["axis"]) * cos + np.einsum("nsk,sk->ns", gyro, p["b"]) * sin
-        f_b = np.einsum("nsk,sk->ns", accel, p["b"]) * cos - np.einsum("nsk,sk->ns", accel, p["axis"]) * sin
-        if before is not None:
-            prev_raw, prev_w, prev_phi = before[0][-1], before[1][-1], before[2][-1]
-        elif len(self.raw):
-            prev_raw, prev_w, prev_phi = self.raw[-1], self.ws[-1], self.phi[-1]
-        else:
-            prev_raw, prev_w, prev_phi = piece[0], w[0], np.zeros(4)
-        steps = 0.5 * (np.vstack([prev_w, w[:-1]]) + w) * np.radians(1.0) / self.rate
-        phi = np.cumsum(np.vstack([prev_phi, steps]), axis=0)[1:]
-        prev_accel = prev_raw.reshape(4, 6)[:, :3]
-        jerk = np.linalg.norm(np.diff(np.concatenate([prev_accel[None], accel]), axis=0), axis=2)
-        return piece, w, phi, np.einsum("nsk,sk->ns", accel, p["a"]), f_b, jerk
+        w = p[:, :, 0] * cos + p[:, :, 2] * sin
+        f_b = p[:, :, 4] * cos - p[:, :, 5] * sin
+        prev_w = self.ws[-1] if len(self.ws) else w[0]
+        steps = np.empty_like(w)
+        steps[0] = prev_w + w[0]
+        np.add(w[:-1], w[1:], out=steps[1:])
+        steps *= 0.5 * np.radians(1.0) / self.rate
+        if len(self.phi):
+            steps[0] += self.phi[-1]
+        return w, np.cumsum(steps, axis=0), p[:, :, 3].copy(), f_b
 
     def _twist(self, long_axis_rate: np.ndarray) -> np.ndarray:
         """ψ (rad): the long-axis rate integrated, minus its slow mean (first-order high-pass)."""
-        raw = np.cumsum(np.vstack([self.twist_sum, np.radians(long_axis_rate) / self.rate]), axis=0)[1:]
+        steps = long_axis_rate * (np.radians(1.0) / self.rate)
+        steps[0] += self.twist_sum
+        raw = np.cumsum(steps, axis=0)
         self.twist_sum = raw[-1]
         mean, self.twist_state = lfilter([TWIST_ALPHA], [1, TWIST_ALPHA - 1], raw, axis=0,
                                          zi=self.twist_state)
         return raw - mean
 
-    def _extend(self, pieces: list[tuple[np.ndarray, ...]]) -> None:
-        if not pieces:
-            return
-        for i, name in enumerate(("raw", "ws", "phi", "f_a", "f_b", "jerk")):
-            setattr(self, name, np.concatenate([getattr(self, name)] + [p[i] for p in pieces]))
+    def _gyro_faults(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row and leg: a gyro repeated its previous sample on every axis (flat), or held one
+        value of at least GYRO_RAIL_MIN_DPS over three samples (its rail)."""
+        context = min(len(self.raw), 2)
+        gyro = np.concatenate([self.raw[len(self.raw) - context:], rows]).reshape(-1, 4, 6)[:, :, 3:]
+        same = gyro[1:] == gyro[:-1]
+        flat = np.zeros((len(gyro), 4), dtype=bool)
+        flat[1:] = same.all(axis=2)
+        rail = np.zeros((len(gyro), 4), dtype=bool)
+        rail[2:] = (same[1:] & same[:-1] & (np.abs(gyro[1:-1]) >= GYRO_RAIL_MIN_DPS)).any(axis=2)
+        flat, rail = (x[context:].reshape(-1, 2, 2).any(axis=2) for x in (flat, rail))
+        return flat, rail
 
     def find_strides(self, body: Body, final: bool, skipped: Counter) -> list[_Found]:
         found: list[_Found] = []
@@ -233,12 +281,12 @@ class _Segment:
 
     def _leg_strides(self, leg: str, thigh: int, shank: int, body: Body, skipped: Counter) -> list[_Found]:
         rate, off = self.rate, self.offset
-        ws, jerk = self.ws[:, shank], self.jerk[:, shank]
+        ws = self.ws[:, shank]
         half = seconds(0.2, rate)
         peaks = midswing_peaks(ws, self.scan_from[leg] - off, len(ws) - half, rate) + off
         self.scan_from[leg] = max(self.scan_from[leg], self.end - half)
         pending = np.concatenate([self.pending[leg], peaks])
-        ics, resolved = initial_contacts(ws, jerk, pending - off, rate)
+        ics, resolved = initial_contacts(ws, self.raw[:, 6 * shank: 6 * shank + 3], pending - off, rate)
         self.pending[leg] = pending[resolved:]
         starts, mids, ends = [], [], []
         for peak, ic in zip(pending[:resolved], ics + off, strict=True):
@@ -259,7 +307,7 @@ class _Segment:
         toe = toe_offs(self.phi[:, thigh], start, mid, rate)
         signals = [SegmentSignals(self.ws[:, s], self.phi[:, s], self.f_a[:, s], self.f_b[:, s])
                    for s in (thigh, shank)]
-        faults = self._sensor_faults(start, end, thigh, shank)
+        faults = self._sensor_faults(start, end, thigh // 2)
         impact = seconds(IMPACT_S, rate)
         filled = np.concatenate([[0], np.cumsum(self.filled)])
         no_gap_at_impact = filled[np.minimum(start + impact, len(self.filled))] == filled[start]
@@ -296,23 +344,15 @@ class _Segment:
         hi = np.minimum(runs[None, :, 1], end[:, None] + 1)
         return np.maximum(hi - lo, 0).max(axis=1)
 
-    def _sensor_faults(self, start: np.ndarray, end: np.ndarray, thigh: int, shank: int) -> list[str]:
+    def _sensor_faults(self, start: np.ndarray, end: np.ndarray, side: int) -> np.ndarray:
         """Per stride: "sensor_flat", "saturated" (gyro on its rail), "clipped" or ""."""
-        gyro = self.raw.reshape(-1, 4, 6)[:, [thigh, shank], 3:]
-        same = gyro[1:] == gyro[:-1]  # (n-1, 2, 3)
-        big = np.abs(gyro[1:-1]) >= GYRO_RAIL_MIN_DPS
-        rail = np.concatenate([[False], (same[1:] & same[:-1] & big).any(axis=(1, 2)), [False]])
-        flat = np.concatenate([[False], same.all(axis=2).any(axis=1)])  # a sensor repeated itself
-        counts = {name: np.concatenate([[0], np.cumsum(flag)])
-                  for name, flag in (("flat", flat), ("rail", rail), ("clip", self.clipped))}
+        def inside(flag: np.ndarray) -> np.ndarray:
+            count = np.concatenate([[0], np.cumsum(flag)])
+            return count[end + 1] - count[start + 1]
 
-        def inside(name: str) -> np.ndarray:
-            return counts[name][end + 1] - counts[name][start + 1]
-
-        length = end - start
-        out = np.where(inside("flat") >= length, "sensor_flat",
-                       np.where(inside("rail") > 0, "saturated", np.where(inside("clip") > 0, "clipped", "")))
-        return out.tolist()
+        return np.where(inside(self.flat[:, side]) >= end - start, "sensor_flat",
+                        np.where(inside(self.rail[:, side]) > 0, "saturated",
+                                 np.where(inside(self.clipped) > 0, "clipped", "")))
 
     def _trim(self) -> None:
         """Drop history behind every open event (bounded memory)."""
@@ -326,7 +366,7 @@ class _Segment:
         keep_from = min(marks) - int(KEEP_S * self.rate)
         drop = keep_from - self.offset
         if drop > 2 * self.rate * KEEP_S:
-            for name in ("raw", "phi", "f_a", "f_b", "ws", "jerk", "filled", "clipped"):
+            for name in ("raw", "phi", "f_a", "f_b", "ws", "filled", "clipped", "flat", "rail"):
                 setattr(self, name, getattr(self, name)[drop:])
             self.offset += drop
 

@@ -49,9 +49,10 @@ def midswing_peaks(ws: np.ndarray, start: int, stop: int, rate: float) -> np.nda
 
 
 def initial_contacts(
-    ws: np.ndarray, jerk: np.ndarray, peaks: np.ndarray, rate: float
+    ws: np.ndarray, accel: np.ndarray, peaks: np.ndarray, rate: float
 ) -> tuple[np.ndarray, int]:
-    """IC index after each mid-swing peak (-1 where the swing never ends).
+    """IC index after each mid-swing peak (-1 where the swing never ends), from the shank's
+    flexion rate `ws` and specific force `accel` (n, 3).
 
     Returns the ICs of the first `resolved` peaks: those whose search window is
     inside the data; the rest wait for more samples.
@@ -77,9 +78,15 @@ def initial_contacts(
         offsets = np.arange(before + after + 1)
         idx = lo[:, None] + offsets
         valid = idx <= (zs + after)[:, None]
-        values = np.where(valid, jerk[np.minimum(idx, n - 1)], -np.inf)
+        values = np.where(valid, jerk(accel, np.minimum(idx, n - 1)), -np.inf)
         ics[ends_in_time] = lo + np.argmax(values, axis=1)
     return ics, resolved
+
+
+def jerk(accel: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """|Δ specific force| from the previous sample at each index (0 at the first sample)."""
+    step = accel[idx] - accel[np.maximum(idx - 1, 0)]
+    return np.sqrt(np.einsum("...k,...k->...", step, step))
 
 
 def toe_offs(theta_thigh: np.ndarray, ic_start: np.ndarray, midswing: np.ndarray, rate: float) -> np.ndarray:
