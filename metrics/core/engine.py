@@ -5,7 +5,7 @@ Pipeline per segment of gap-free grid samples (one file per hop, see docs/metric
 1. `calibration` per 2-second block, from earlier blocks only: flexion axis per
    sensor, long axis and gyro bias from the latest standing-still block.
 2. Per sample: flexion rate w = (ω − bias)·axis integrated to φ, sagittal
-   specific force (f_a, f_b); per-leg gyro fault flags.
+   specific force turned by φ (P, Q); per-leg gyro fault flags.
 3. `events`: mid-swing peaks, IC, TO per leg.
 4. `strides`: per-stride orientation and SPEC §5 metrics, vectorised.
 5. Running check, zones, symmetry.
@@ -19,7 +19,7 @@ behind the oldest open event: memory is bounded however long the session.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from scipy.signal import lfilter
@@ -28,10 +28,10 @@ from metrics.core import calibration as cal
 from metrics.core.declip import Declipper
 from metrics.core.events import initial_contacts, midswing_peaks, seconds, toe_offs
 from metrics.core.recording import Recording
-from metrics.core.resample import GridChunk, GridResampler, true_runs
-from metrics.core.strides import Body, SegmentSignals, stride_metrics
+from metrics.core.resample import GridChunk, GridResampler
+from metrics.core.strides import METRICS, Body, SegmentSignals, StrideBatch, stride_metrics, turned_force
 from metrics.core.symmetry import SymmetryTracker
-from metrics.core.zones import ZoneTable, pace_band
+from metrics.core.zones import ZoneTable, pace_bands
 
 SENSORS = ("left_thigh", "left_shank", "right_thigh", "right_shank")
 LEGS = ("left", "right")
@@ -49,10 +49,10 @@ KEEP_S = 4.0  # history kept behind the oldest open event
 TWIST_ALPHA = 1 / 300  # high-pass of the twist angle: ~1.5 s at 200 Hz
 SWING_HOLE_S = 0.055  # a longer hole in the swing hides the peaks: skip the stride
 IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: doubt that stride's own orientation
-PUSH_ROWS = 8192  # rows handed to a segment at a time, so a batch run stays small in memory
+PUSH_ROWS = 32768  # rows handed to a segment at a time, so a batch run stays small in memory
 
 
-@dataclass
+@dataclass(slots=True)
 class Stride:
     leg: str
     t_start: float
@@ -70,11 +70,15 @@ class Stride:
     zone: dict[str, str]
     symmetry_pct: dict[str, float | None] = field(default_factory=dict)
     # Thigh and shank angles (deg) from IC at 25 Hz, for live charts; not part of SPEC §6.
-    trace: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
+    trace_deg: np.ndarray = field(default_factory=lambda: np.empty((2, 0)), repr=False, compare=False)
+
+    @property
+    def trace(self) -> dict[str, list[float]]:
+        return {"thigh": self.trace_deg[0].tolist(), "shank": self.trace_deg[1].tolist()}
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        del out["trace"]
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "trace_deg"}
+        out["zone"], out["symmetry_pct"] = dict(self.zone), dict(self.symmetry_pct)
         return out
 
 
@@ -108,7 +112,7 @@ class _BlockCalibration:
         """Statistics of complete blocks (k, block, 24); the projections after each, (k, 24, 24), (k, 24)."""
         imu = blocks.reshape(len(blocks), -1, 4, 6)
         accel, gyro = imu[..., :3], imu[..., 3:]
-        speed2 = np.einsum("bnsk,bnsk->bns", gyro, gyro)
+        speed2 = gyro[..., 0] ** 2 + gyro[..., 1] ** 2 + gyro[..., 2] ** 2
         moments, counts = cal.gyro_moments(gyro, speed2)
         still, f_mean, g_mean = cal.standing_means(accel, gyro, speed2)
         # Sums over the last AXIS_BLOCKS blocks, always adding the same blocks in the same order.
@@ -147,14 +151,14 @@ class _BlockCalibration:
 
 @dataclass
 class _Found:
-    """A stride found in the grid, before conversion to times and labels."""
+    """Strides of one leg found in the grid (indices into their segment), before labelling."""
 
-    leg: str
-    start: int
-    toe_off: int
-    end: int
-    values: dict[str, float]
-    trace: np.ndarray  # (2, k) thigh, shank
+    side: int  # 0 left, 1 right
+    start: np.ndarray
+    toe_off: np.ndarray
+    end: np.ndarray
+    values: dict[str, np.ndarray]  # strides.METRICS
+    trace: np.ndarray  # (n, 2, k) thigh, shank
 
 
 class _Segment:
@@ -166,8 +170,8 @@ class _Segment:
         self.offset = 0  # absolute grid index of buffer row 0
         self.raw = np.empty((0, 24))
         self.phi = np.empty((0, 4))
-        self.f_a = np.empty((0, 4))
-        self.f_b = np.empty((0, 4))
+        self.p = np.empty((0, 4))  # specific force turned by φ (strides.turned_force)
+        self.q = np.empty((0, 4))
         self.ws = np.empty((0, 4))
         self.filled = np.empty(0, dtype=bool)  # interpolated across lost samples
         self.clipped = np.empty(0, dtype=bool)  # accelerometer clipped beyond repair
@@ -191,8 +195,8 @@ class _Segment:
         if not len(rows):
             return
         flat, rail = self._gyro_faults(rows)
-        ws, phi, f_a, f_b = self._signals(rows, self._project(rows))
-        for name, new in (("raw", rows), ("ws", ws), ("phi", phi), ("f_a", f_a), ("f_b", f_b),
+        ws, phi, p, q = self._signals(rows, self._project(rows))
+        for name, new in (("raw", rows), ("ws", ws), ("phi", phi), ("p", p), ("q", q),
                           ("filled", filled), ("clipped", clipped), ("flat", flat), ("rail", rail)):
             setattr(self, name, np.concatenate([getattr(self, name), new]))
 
@@ -218,8 +222,9 @@ class _Segment:
         full = (len(rows) - head) // size
         if full:
             middle = slice(head, head + full * size)
-            stacked = np.matmul(rows[middle].reshape(full, size, 24), matrix[1: 1 + full])
-            out[middle] = (stacked + offset[1: 1 + full, None]).reshape(-1, 24)
+            stacked = out[middle].reshape(full, size, 24)
+            np.matmul(rows[middle].reshape(full, size, 24), matrix[1: 1 + full], out=stacked)
+            stacked += offset[1: 1 + full, None]
         tail = head + full * size
         if tail < len(rows):
             np.matmul(rows[tail:], matrix[1 + full], out=out[tail:])
@@ -227,7 +232,7 @@ class _Segment:
         return out
 
     def _signals(self, rows: np.ndarray, projected: np.ndarray) -> tuple[np.ndarray, ...]:
-        """(w, φ, f_a, f_b) per sensor: flexion rate, its integral, sagittal specific force.
+        """(w, φ, P, Q) per sensor: flexion rate, its integral, sagittal specific force turned by φ.
 
         Thigh and shank twist about their long axis through the stride, which turns the
         sensor's forward and flexion axes about it: the twist ψ (the long-axis rate,
@@ -245,7 +250,8 @@ class _Segment:
         steps *= 0.5 * np.radians(1.0) / self.rate
         if len(self.phi):
             steps[0] += self.phi[-1]
-        return w, np.cumsum(steps, axis=0), p[:, :, 3].copy(), f_b
+        phi = np.cumsum(steps, axis=0)
+        return (w, phi, *turned_force(p[:, :, 3], f_b, phi))
 
     def _twist(self, long_axis_rate: np.ndarray) -> np.ndarray:
         """ψ (rad): the long-axis rate integrated, minus its slow mean (first-order high-pass)."""
@@ -264,22 +270,25 @@ class _Segment:
         gyro = np.concatenate([self.raw[len(self.raw) - context:], rows]).reshape(-1, 4, 6)[:, :, 3:]
         same = gyro[1:] == gyro[:-1]
         flat = np.zeros((len(gyro), 4), dtype=bool)
-        flat[1:] = same.all(axis=2)
-        rail = np.zeros((len(gyro), 4), dtype=bool)
-        rail[2:] = (same[1:] & same[:-1] & (np.abs(gyro[1:-1]) >= GYRO_RAIL_MIN_DPS)).any(axis=2)
-        flat, rail = (x[context:].reshape(-1, 2, 2).any(axis=2) for x in (flat, rail))
-        return flat, rail
+        flat[1:] = same[:, :, 0] & same[:, :, 1] & same[:, :, 2]
+        rail = np.zeros((len(gyro), 4, 3), dtype=bool)
+        held = np.flatnonzero(same[1:] & same[:-1])  # three equal samples in a row: is it large?
+        rail[2:].reshape(-1)[held] = np.abs(gyro[1:-1].reshape(-1)[held]) >= GYRO_RAIL_MIN_DPS
+        rail = rail[:, :, 0] | rail[:, :, 1] | rail[:, :, 2]
+        return tuple(np.column_stack([x[context:, 0] | x[context:, 1], x[context:, 2] | x[context:, 3]])
+                     for x in (flat, rail))
 
     def find_strides(self, body: Body, final: bool, skipped: Counter) -> list[_Found]:
-        found: list[_Found] = []
-        for side, leg in enumerate(LEGS):
-            found.extend(self._leg_strides(leg, 2 * side, 2 * side + 1, body, skipped))
+        p_sum, q_sum = (np.concatenate([np.zeros((1, 4)), np.cumsum(x, axis=0)]) for x in (self.p, self.q))
+        found = [self._leg_strides(side, p_sum, q_sum, body, skipped) for side in range(len(LEGS))]
         if final:
             self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
         self._trim()
-        return found
+        return [f for f in found if f is not None]
 
-    def _leg_strides(self, leg: str, thigh: int, shank: int, body: Body, skipped: Counter) -> list[_Found]:
+    def _leg_strides(self, side: int, p_sum: np.ndarray, q_sum: np.ndarray, body: Body,
+                     skipped: Counter) -> _Found | None:
+        leg, thigh, shank = LEGS[side], 2 * side, 2 * side + 1
         rate, off = self.rate, self.offset
         ws = self.ws[:, shank]
         half = seconds(0.2, rate)
@@ -288,61 +297,65 @@ class _Segment:
         pending = np.concatenate([self.pending[leg], peaks])
         ics, resolved = initial_contacts(ws, self.raw[:, 6 * shank: 6 * shank + 3], pending - off, rate)
         self.pending[leg] = pending[resolved:]
-        starts, mids, ends = [], [], []
-        for peak, ic in zip(pending[:resolved], ics + off, strict=True):
-            last = self.last[leg]
-            if ic < off:  # the swing never ended: the chain of strides breaks here
-                self.last[leg] = None
-                continue
-            if last is not None and ic <= last[1]:
-                continue
-            if last is not None and last[1] < peak and STRIDE_S[0] <= (ic - last[1]) / rate <= STRIDE_S[1]:
-                starts.append(last[1])
-                mids.append(peak)
-                ends.append(ic)
-            self.last[leg] = (peak, ic)
-        if not starts:
-            return []
-        start, mid, end = (np.array(x) - off for x in (starts, mids, ends))
+        start, mid, end = (x - off for x in self._chain(leg, pending[:resolved], ics + off))
+        if not len(start):
+            return None
         toe = toe_offs(self.phi[:, thigh], start, mid, rate)
-        signals = [SegmentSignals(self.ws[:, s], self.phi[:, s], self.f_a[:, s], self.f_b[:, s])
-                   for s in (thigh, shank)]
-        faults = self._sensor_faults(start, end, thigh // 2)
-        impact = seconds(IMPACT_S, rate)
+        thigh_signals, shank_signals = (
+            SegmentSignals(self.ws[:, s], self.phi[:, s], p_sum[:, s], q_sum[:, s]) for s in (thigh, shank))
+        faults = self._sensor_faults(start, end, side)
         filled = np.concatenate([[0], np.cumsum(self.filled)])
-        no_gap_at_impact = filled[np.minimum(start + impact, len(self.filled))] == filled[start]
-        trusted = no_gap_at_impact & np.array([f != "clipped" for f in faults], dtype=bool)
+        impact_end = np.minimum(start + seconds(IMPACT_S, rate), len(self.filled))
+        no_gap_at_impact = filled[impact_end] == filled[start]
         before = self.last_angles[leg]
         before = (before[0] - off, before[1], before[2]) if before is not None else None
-        batch = stride_metrics(signals[0], signals[1], start, toe, end, body, rate,
-                               trusted=trusted, before=before)
+        batch = stride_metrics(thigh_signals, shank_signals, start, toe, end, body, rate,
+                               trusted=no_gap_at_impact & (faults != "clipped"), before=before)
         if batch.oriented[-1]:
-            self.last_angles[leg] = (int(end[-1] + off), batch.end_theta[-1], int(batch.carried_run[-1]))
-        holes = self._longest_hole(toe, end)
-        out = []
-        for i in range(len(start)):
-            reason = (faults[i] if faults[i] != "clipped" else "") or _not_running(
-                batch, i, rate, end[i] - start[i])
-            if not reason and holes[i] > SWING_HOLE_S * rate:
-                reason = "lost_samples"
-            if reason:
-                skipped[reason] += 1
-                continue
-            values = {name: float(getattr(batch, name)[i]) for name in (
-                "kickback_deg", "shank_back_deg", "heel_rise_cm", "knee_elevation_deg",
-                "knee_rise_cm", "cadence_spm", "contact_ms", "speed_mps")}
-            out.append(_Found(leg, int(start[i] + off), int(toe[i] + off), int(end[i] + off), values,
-                              batch.trace[i]))
-        return out
+            self.last_angles[leg] = (int(end[-1] + off), batch.offsets[-1], int(batch.carried_run[-1]))
+        reason = np.where(faults == "clipped", "", faults)
+        reason = np.where(reason == "", _not_running(batch, end - start, rate), reason)
+        too_long = self._longest_hole(toe, end) > SWING_HOLE_S * rate
+        reason = np.where((reason == "") & too_long, "lost_samples", reason)
+        for name, count in zip(*np.unique(reason[reason != ""], return_counts=True), strict=True):
+            skipped[str(name)] += int(count)
+        keep = reason == ""
+        return _Found(side, start[keep] + off, toe[keep] + off, end[keep] + off,
+                      {name: getattr(batch, name)[keep] for name in METRICS}, batch.trace[keep])
+
+    def _chain(self, leg: str, peaks: np.ndarray, ics: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Strides (start, mid-swing, end) between consecutive contacts of one leg.
+
+        Each resolved mid-swing peak brings its IC (absolute indices; before the buffer where
+        the swing never ended, which breaks the chain). A contact counts once (a later peak
+        giving the same or an earlier IC is ignored); two consecutive contacts make a stride
+        when the second one's swing starts after the first IC and the stride lasts STRIDE_S.
+        """
+        last = self.last[leg]
+        if last is not None:
+            peaks, ics = np.concatenate([[last[0]], peaks]), np.concatenate([[last[1]], ics])
+        if not len(peaks):
+            return np.empty((3, 0), dtype=np.int64)
+        broken = ics < self.offset
+        chain = np.cumsum(broken)
+        key = np.where(broken, -1, ics) + chain * (1 << 40)  # ICs rise within a chain, restart after
+        accepted = np.flatnonzero(~broken & (key > np.concatenate([[-1], np.maximum.accumulate(key)[:-1]])))
+        self.last[leg] = None
+        if accepted.size and chain[accepted[-1]] == chain[-1]:
+            self.last[leg] = (int(peaks[accepted[-1]]), int(ics[accepted[-1]]))
+        prev, cur = accepted[:-1], accepted[1:]
+        stride_s = (ics[cur] - ics[prev]) / self.rate
+        ok = ((chain[prev] == chain[cur]) & (ics[prev] < peaks[cur])
+              & (STRIDE_S[0] <= stride_s) & (stride_s <= STRIDE_S[1]))
+        return ics[prev][ok], peaks[cur][ok], ics[cur][ok]
 
     def _longest_hole(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Longest run of interpolated samples inside each [start, end]."""
-        runs = np.array(true_runs(self.filled), dtype=np.int64).reshape(-1, 2)
-        if not len(runs):
-            return np.zeros(len(start), dtype=np.int64)
-        lo = np.maximum(runs[None, :, 0], start[:, None])
-        hi = np.minimum(runs[None, :, 1], end[:, None] + 1)
-        return np.maximum(hi - lo, 0).max(axis=1)
+        rows = np.arange(len(self.filled))
+        run = rows - np.maximum.accumulate(np.where(self.filled, -1, rows))  # filled in a row, up to here
+        cols = np.arange(int((end - start).max()) + 1)
+        idx = np.minimum(start[:, None] + cols, end[:, None])
+        return np.minimum(run[idx], cols + 1).max(axis=1)
 
     def _sensor_faults(self, start: np.ndarray, end: np.ndarray, side: int) -> np.ndarray:
         """Per stride: "sensor_flat", "saturated" (gyro on its rail), "clipped" or ""."""
@@ -366,22 +379,18 @@ class _Segment:
         keep_from = min(marks) - int(KEEP_S * self.rate)
         drop = keep_from - self.offset
         if drop > 2 * self.rate * KEEP_S:
-            for name in ("raw", "phi", "f_a", "f_b", "ws", "filled", "clipped", "flat", "rail"):
+            for name in ("raw", "phi", "p", "q", "ws", "filled", "clipped", "flat", "rail"):
                 setattr(self, name, getattr(self, name)[drop:])
             self.offset += drop
 
 
-def _not_running(batch, i: int, rate: float, length: int) -> str:
+def _not_running(batch: StrideBatch, length: np.ndarray, rate: float) -> np.ndarray:
+    """Per stride: "implausible_orientation", "not_running" or "" (a running stride)."""
     stride_s = length / rate
-    if not batch.oriented[i]:
-        return "implausible_orientation"
-    if not (RUNNING_STRIDE_S[0] <= stride_s <= RUNNING_STRIDE_S[1]):
-        return "not_running"
-    if batch.contact_ms[i] / 1000 >= RUNNING_MAX_DUTY * stride_s:
-        return "not_running"
-    if batch.kickback_deg[i] < RUNNING_MIN_KICKBACK_DEG:
-        return "not_running"
-    return ""
+    running = ((RUNNING_STRIDE_S[0] <= stride_s) & (stride_s <= RUNNING_STRIDE_S[1])
+               & (batch.contact_ms / 1000 < RUNNING_MAX_DUTY * stride_s)
+               & (batch.kickback_deg >= RUNNING_MIN_KICKBACK_DEG))
+    return np.where(batch.oriented, np.where(running, "", "not_running"), "implausible_orientation")
 
 
 class StrideEngine:
@@ -458,8 +467,7 @@ class StrideEngine:
             found += self._collect(final=True)
         for reason, count in self._resampler.dropped.items():
             self.skipped[reason] = count
-        found.sort(key=lambda item: (item[0] + item[1].end / self._rate, item[1].leg))
-        return [self._label(t0, f) for t0, f in found]
+        return self._label(found)
 
     def _collect(self, final: bool) -> list[tuple[float, _Found]]:
         """Strides the current segment completed, each with its segment's time origin."""
@@ -467,27 +475,48 @@ class StrideEngine:
             self._segment.push(np.empty((0, 24)), np.empty(0, dtype=bool), final=True)
         return [(self._segment_t0, f) for f in self._segment.find_strides(self.body, final, self.skipped)]
 
-    def _label(self, t0: float, f: _Found) -> Stride:
+    def _label(self, found: list[tuple[float, _Found]]) -> list[Stride]:
+        """Stride objects in the order the strides ended: times, pace band, zones, symmetry."""
+        if not found:
+            return []
         dt = 1.0 / self._rate
-        t_end = t0 + f.end * dt
-        v = f.values
-        band = self.pinned_band or pace_band(v["speed_mps"])
-        stride = Stride(
-            leg=f.leg, t_start=round(t0 + f.start * dt, 4), t_toe_off=round(t0 + f.toe_off * dt, 4),
-            t_end=round(t_end, 4), kickback_deg=round(v["kickback_deg"], 2),
-            shank_back_deg=round(v["shank_back_deg"], 2), heel_rise_cm=round(v["heel_rise_cm"], 2),
-            knee_elevation_deg=round(v["knee_elevation_deg"], 2), knee_rise_cm=round(v["knee_rise_cm"], 2),
-            cadence_spm=round(v["cadence_spm"], 1), contact_ms=int(round(v["contact_ms"])),
-            speed_mps=round(v["speed_mps"], 2), pace_band=band,
-            zone=self.zones.label(band, v["kickback_deg"], v["knee_elevation_deg"]),
-        )
-        keep = ~np.isnan(f.trace[0])
-        stride.trace = {"thigh": np.round(f.trace[0][keep], 1).tolist(),
-                        "shank": np.round(f.trace[1][keep], 1).tolist()}
-        stride.symmetry_pct = self._symmetry.add(
-            f.leg, t_end, {"kickback": v["kickback_deg"], "knee_elevation": v["knee_elevation_deg"]}
-        )
-        return stride
+
+        def joined(pick) -> np.ndarray:
+            return np.concatenate([pick(t0, f) for t0, f in found])
+
+        t_start, t_toe_off, t_end = (joined(lambda t0, f, name=name: t0 + getattr(f, name) * dt)
+                                     for name in ("start", "toe_off", "end"))
+        side = joined(lambda t0, f: np.full(len(f.start), f.side))
+        v = {name: joined(lambda t0, f, name=name: f.values[name]) for name in METRICS}
+        traces = [trace for _, f in found for trace in _trace_rows(f.trace)]
+        order = np.lexsort((side, t_end))
+        side, t_start, t_toe_off, t_end = side[order], t_start[order], t_toe_off[order], t_end[order]
+        v = {name: values[order] for name, values in v.items()}
+        bands = np.full(len(order), self.pinned_band) if self.pinned_band else pace_bands(v["speed_mps"])
+        zones = self.zones.labels(bands, v["kickback_deg"], v["knee_elevation_deg"])
+        paired = np.column_stack([v["kickback_deg"], v["knee_elevation_deg"]])
+        symmetry = self._symmetry.add(side, t_end, paired)
+        symmetry = np.where(np.isnan(symmetry), None, np.round(symmetry, 2)).tolist()
+        rounded = {name: np.round(values, 1 if name == "cadence_spm" else 2).tolist()
+                   for name, values in v.items()}
+        rounded["contact_ms"] = np.rint(v["contact_ms"]).astype(int).tolist()
+        times = (np.round(x, 4).tolist() for x in (t_start, t_toe_off, t_end))
+        columns = [np.array(LEGS)[side].tolist(), *times, *(rounded[name] for name in METRICS),
+                   bands.tolist(), zones[0].tolist(), zones[1].tolist(), symmetry, order.tolist()]
+        return [
+            Stride(leg, t0, to, t1, kick, shank, heel, knee, knee_cm, cadence, contact, speed, band,
+                   {"kickback": zone_kick, "knee_elevation": zone_knee},
+                   {"kickback": sym[0], "knee_elevation": sym[1]}, traces[i])
+            for (leg, t0, to, t1, kick, shank, heel, knee, knee_cm, cadence, contact, speed, band,
+                 zone_kick, zone_knee, sym, i) in zip(*columns, strict=True)
+        ]
+
+
+def _trace_rows(trace: np.ndarray) -> list[np.ndarray]:
+    """Each stride's (2, k) trace, rounded to 0.1°, without the NaN columns past its end."""
+    rounded = np.round(trace, 1)
+    lengths = (~np.isnan(trace[:, 0])).sum(axis=1)
+    return [row[:, :k] for row, k in zip(rounded, lengths.tolist(), strict=True)]
 
 
 def analyze(recording: Recording, body: Body, *, zones: ZoneTable | None = None,

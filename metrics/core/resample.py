@@ -79,12 +79,12 @@ class GridResampler:
 
     def _sanitise(self, t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Drop rows with non-finite values and rows whose time does not move forward."""
-        finite = np.isfinite(t) & np.isfinite(values).all(axis=1)
-        self.dropped["non_finite_rows"] += int((~finite).sum())
-        t, values = t[finite], values[finite]
+        finite = np.isfinite(t + values.sum(axis=1))  # a row sum is finite unless a value is not,
+        suspects = np.flatnonzero(~finite)  # or the sum overflowed: check those rows one by one
+        finite[suspects] = np.isfinite(t[suspects]) & np.isfinite(values[suspects]).all(axis=1)
+        t, values = _keep(t, values, finite, self.dropped, "non_finite_rows")
         forward = t > np.maximum.accumulate(np.concatenate([[self._last_t], t]))[:-1]
-        self.dropped["non_monotonic_rows"] += int((~forward).sum())
-        t, values = t[forward], values[forward]
+        t, values = _keep(t, values, forward, self.dropped, "non_monotonic_rows")
         if len(t):
             self._last_t = t[-1]
         return t, values
@@ -100,9 +100,9 @@ class GridResampler:
         if not len(k):
             return
         keep = np.diff(k, prepend=self._k[-1] if len(self._k) else k[0] - 1) > 0
-        self.dropped["same_instant_rows"] += int((~keep).sum())
-        self._k = np.concatenate([self._k, k[keep]])
-        self._v = np.concatenate([self._v, v[keep]])
+        k, v = _keep(k, v, keep, self.dropped, "same_instant_rows")
+        self._k = np.concatenate([self._k, k]) if len(self._k) else k
+        self._v = np.concatenate([self._v, v]) if len(self._v) else v
 
     def _emit(self, final: bool) -> GridChunk | None:
         """Grid rows from `_emitted` on: all when final, else only rows whose gaps are decided."""
@@ -113,11 +113,14 @@ class GridResampler:
         start = self._emitted
         if end <= start:
             return None
-        rows = np.empty((end - start, v.shape[1]))
-        present = (k >= start) & (k < end)
-        rows[k[present] - start] = v[present]
-        filled = np.ones(end - start, dtype=bool)
-        filled[k[present] - start] = False
+        lo, hi = np.searchsorted(k, [start, end])
+        if hi - lo == end - start:  # nothing lost
+            rows, filled = v[lo:hi], np.zeros(end - start, dtype=bool)
+        else:
+            rows = np.empty((end - start, v.shape[1]))
+            rows[k[lo:hi] - start] = v[lo:hi]
+            filled = np.ones(end - start, dtype=bool)
+            filled[k[lo:hi] - start] = False
         edge = self._fill_cubic(rows, np.flatnonzero(filled) + start, start)
         for gap_start, gap_end in true_runs(edge):
             rows[gap_start:gap_end] = self._fill(start + gap_start, start + gap_end)
@@ -161,6 +164,14 @@ class GridResampler:
         support = [i for i in (before - 1, before, after, after + 1) if 0 <= i < len(k)]
         xs = k[support].astype(float)
         return lagrange(xs, v[support], np.arange(lo, hi, dtype=float))
+
+
+def _keep(t: np.ndarray, values: np.ndarray, keep: np.ndarray, dropped: Counter,
+          reason: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rows where `keep`, counting the others under `reason` (no copy when all are kept)."""
+    lost = len(keep) - int(np.count_nonzero(keep))
+    dropped[reason] += lost
+    return (t[keep], values[keep]) if lost else (t, values)
 
 
 def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:

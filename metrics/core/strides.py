@@ -1,16 +1,17 @@
 """Segment angles and SPEC §5 metrics for a batch of strides of one leg, vectorised.
 
-Orientation: each stride's sagittal angle is the gyroscope integrated from its
-IC, θ(t) = φ(t) + c, where the constant c comes from physics — over one whole
-stride of steady running the mean specific force, in the world frame, points
-straight up (the body's mean acceleration over a cycle is ~0). The sagittal basis
-already holds the segment's long axis from standing (calibration.py), so no
-separate mounting tilt remains to subtract. Integrating only
-one stride at a time keeps gyro drift below bias × stride time, and the mean over
-a stride of several g of swing and impact acceleration is exactly what cancels.
-Closed form: with A = ⟨f_a sin φ + f_b cos φ⟩ and B = ⟨f_a cos φ − f_b sin φ⟩,
-the world-frame mean is (A, −B) rotated by c, so c = π/2 + atan2(B, A), and
-hypot(A, B) ≈ g is a sanity check.
+Orientation: each stride's sagittal angle is the integrated gyroscope plus one
+constant, θ(t) = φ(t) + k, where k comes from physics — over one whole stride of
+steady running the mean specific force, in the world frame, equals gravity plus the
+sensor's mean acceleration (its velocity change relative to the hip, which the gyro
+gives). The sagittal basis already holds the segment's long axis from standing
+(calibration.py), so no separate mounting tilt remains to subtract. Only one stride
+of integration enters each k, so gyro drift stays below bias × stride time, and the
+mean over a stride of several g of swing and impact acceleration is exactly what
+cancels. Closed form: the engine keeps, per sample, the specific force turned by φ,
+P = f_a sin φ + f_b cos φ and Q = f_a cos φ − f_b sin φ, as running sums; a stride's
+world-frame mean is (⟨P⟩, −⟨Q⟩) turned by k, so k = atan2(g + Δv_z/T, Δv_x/T) −
+atan2(−⟨Q⟩, ⟨P⟩), and |(⟨P⟩, ⟨Q⟩)| ≈ |g + Δv/T| is a sanity check.
 """
 
 from __future__ import annotations
@@ -42,76 +43,55 @@ class Body:
 @dataclass
 class SegmentSignals:
     """One sensor's per-sample signals: flexion rate (deg/s), its integral φ (rad), and the
-    specific force along the long (a) and forward (b) axes of the sagittal plane (m/s²)."""
+    running sums (length n + 1) of the specific force turned by φ, P and Q (m/s²)."""
 
     rate: np.ndarray
     phi: np.ndarray
-    f_a: np.ndarray
-    f_b: np.ndarray
+    p_sum: np.ndarray
+    q_sum: np.ndarray
+
+
+def turned_force(f_a: np.ndarray, f_b: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(P, Q): the sagittal specific force (long a, forward b) turned by the integrated angle φ."""
+    phi32 = phi.astype(np.float32)  # float32 trig: 1e-7 rad is plenty
+    sin, cos = np.sin(phi32), np.cos(phi32)
+    return f_a * sin + f_b * cos, f_a * cos - f_b * sin
 
 
 @dataclass
-class _Window:
-    idx: np.ndarray  # (n, L) sample indices of each stride, IC to next IC
-    period: np.ndarray  # (n, L) mask of one whole period [IC, next IC)
-    ends: tuple[np.ndarray, np.ndarray]  # first and last column of each row's period
-    seconds: np.ndarray  # (n,) stride time
-    metric_end: np.ndarray  # (n,) column of the stride's last IC
+class _Orientation:
+    offset: np.ndarray  # (n,) k: θ = φ + k, radians
+    force_ratio: np.ndarray  # (n,) |stride-mean force| ÷ what gravity and Δv predict
 
 
-def _mean_force(seg: SegmentSignals, w: _Window) -> tuple[np.ndarray, ...]:
-    """φ from each IC and the stride means A, B of the specific force rotated by φ."""
-    phi = seg.phi[w.idx] - seg.phi[w.idx[:, :1]]
-    f_a, f_b = seg.f_a[w.idx], seg.f_b[w.idx]
-    sin, cos = np.sin(phi), np.cos(phi)
-    count = w.period.sum(axis=1)
-    a = np.where(w.period, f_a * sin + f_b * cos, 0).sum(axis=1) / count
-    b = np.where(w.period, f_a * cos - f_b * sin, 0).sum(axis=1) / count
-    return phi, a, b
-
-
-def _offset(a: np.ndarray, b: np.ndarray, dv: np.ndarray, w: _Window) -> np.ndarray:
-    """c such that the stride-mean specific force equals g·up plus the sensor's mean acceleration.
-
-    `dv` (n, 2) is the sensor's velocity change (X, Z) relative to the hip over the stride.
-    """
-    target = np.arctan2(G + dv[:, 1] / w.seconds, dv[:, 0] / w.seconds)
-    return target - np.arctan2(-b, a)
-
-
-def _velocity(terms: list[tuple[float, np.ndarray, np.ndarray]], rows: np.ndarray, col: np.ndarray):
-    """Velocity (X, Z) relative to the hip of a point at Σ d·θ'·n(θ), at one column per row."""
-    v = np.zeros((len(rows), 2))
-    for distance, theta_deg, rate_dps in terms:
-        th = np.radians(theta_deg[rows, col])
-        omega = np.radians(rate_dps[rows, col])
-        v += distance * omega[:, None] * np.column_stack([np.cos(th), np.sin(th)])
+def _velocity(terms: list[tuple[float, SegmentSignals, np.ndarray]], at: np.ndarray) -> np.ndarray:
+    """Velocity (X, Z) relative to the hip of a point at Σ d·θ'·n(θ), at sample `at` of each stride."""
+    v = np.zeros((len(at), 2))
+    for distance, seg, offset in terms:
+        theta = seg.phi[at] + offset
+        omega = np.radians(seg.rate[at])
+        v[:, 0] += distance * omega * np.cos(theta)
+        v[:, 1] += distance * omega * np.sin(theta)
     return v
 
 
-def _segment_angle(seg: SegmentSignals, w: _Window, lever: list, distance: float,
-                   c_fixed: np.ndarray) -> dict[str, np.ndarray]:
-    """θ (deg) of one segment over each stride, its rate (deg/s), θ at the stride's last IC, and
-    |stride-mean specific force| ÷ the value gravity and the sensor's velocity change predict.
+def _orientation(seg: SegmentSignals, first: np.ndarray, last: np.ndarray, seconds: np.ndarray,
+                 lever: list, distance: float) -> _Orientation:
+    """k per stride from the mean specific force over samples [first, last).
 
-    `lever` holds the proximal segments' (length, θ, θ') terms of the sensor's velocity;
-    rows where `c_fixed` is not NaN take that offset instead of the stride's own.
+    `lever` holds the proximal segments' (length, signals, k) terms of the sensor's velocity.
     """
-    phi, a, b = _mean_force(seg, w)
-    rate = seg.rate[w.idx]
-    rows = np.arange(len(a))
-    first, last = w.ends
-    c = _offset(a, b, np.zeros((len(a), 2)), w)
-    for _ in range(2):  # the velocity terms depend (weakly) on θ itself
-        theta = np.degrees(phi + c[:, None])
-        terms = lever + [(distance, theta, rate)]
-        dv = _velocity(terms, rows, last) - _velocity(terms, rows, first)
-        c = _offset(a, b, dv, w)
-    c = np.where(np.isnan(c_fixed), c, c_fixed)
-    theta = np.degrees(phi + c[:, None])
-    expected = np.hypot(dv[:, 0] / w.seconds, G + dv[:, 1] / w.seconds)
-    return {"theta": theta, "rate": rate, "force_ratio": np.hypot(a, b) / expected,
-            "end": theta[rows, w.metric_end]}
+    count = last - first
+    p = (seg.p_sum[last] - seg.p_sum[first]) / count
+    q = (seg.q_sum[last] - seg.q_sum[first]) / count
+    measured = np.arctan2(-q, p)
+    offset = np.arctan2(G, 0.0) - measured
+    for _ in range(2):  # the velocity change depends (weakly) on θ itself
+        terms = lever + [(distance, seg, offset)]
+        dv = (_velocity(terms, last) - _velocity(terms, first)) / seconds[:, None]
+        offset = np.arctan2(G + dv[:, 1], dv[:, 0]) - measured
+    offset -= 2 * np.pi * np.round((seg.phi[first] + offset) / (2 * np.pi))  # θ in (−180°, 180°]
+    return _Orientation(offset, np.hypot(p, q) / np.hypot(dv[:, 0], G + dv[:, 1]))
 
 
 def _refined_extreme(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -144,16 +124,44 @@ class StrideBatch:
     contact_ms: np.ndarray
     speed_mps: np.ndarray
     oriented: np.ndarray  # the orientation is trustworthy (own or carried from the previous stride)
-    end_theta: np.ndarray  # (n, 2) thigh and shank angle at the stride's last IC, degrees
+    offsets: np.ndarray  # (n, 2) thigh and shank k (θ = φ + k, radians)
     carried_run: np.ndarray  # strides in a row, up to this one, whose orientation was carried
     trace: np.ndarray  # (n, 2, k) thigh and shank angle at TRACE_HZ from IC, NaN past the stride
 
 
+METRICS = ("kickback_deg", "shank_back_deg", "heel_rise_cm", "knee_elevation_deg", "knee_rise_cm",
+           "cadence_spm", "contact_ms", "speed_mps")
 MAX_CARRIED = 8
 FLIGHT_LEAD_S = 0.025
 # |stride-mean specific force| within 12 % of what gravity and the sensor's velocity change
 # predict, else the stride's own orientation is doubted.
 FORCE_TOLERANCE = 0.12
+
+
+def _carry(own: np.ndarray, offsets: np.ndarray, start: np.ndarray, end: np.ndarray,
+           before: tuple[int, np.ndarray, int] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Doubted strides continue the gyro from the last own-oriented stride of an unbroken chain.
+
+    A stride that starts where the previous one ended keeps integrating the same gyro, so
+    it takes that stride's k; `before` = (end index, k, strides carried in a row) of the
+    previous batch's last stride. At most MAX_CARRIED strides in a row are carried.
+    Returns (oriented, offsets, carried run).
+    """
+    n = len(own)
+    linked = np.concatenate([[before is not None and before[0] == start[0]], end[:-1] == start[1:]])
+    source = np.concatenate([[-1], np.arange(n)])  # row 0 stands for the previous batch
+    own_rows = np.concatenate([[linked[0]], own])
+    base_run = np.concatenate([[before[2] if linked[0] else 0], np.zeros(n, dtype=int)])
+    chain_start = np.maximum.accumulate(np.where(np.concatenate([[True], ~linked]), np.arange(n + 1), 0))
+    last_own = np.maximum.accumulate(np.where(own_rows, np.arange(n + 1), -1))[1:]
+    reach = (last_own >= chain_start[1:]) & (last_own >= 0)
+    run = np.where(reach, base_run[np.maximum(last_own, 0)] + np.arange(1, n + 1) - last_own, 0)
+    oriented = own | (reach & (run <= MAX_CARRIED))
+    all_offsets = np.concatenate([before[1][None] if linked[0] else np.zeros((1, 2)), offsets])
+    carried = oriented & ~own
+    offsets = np.where(carried[:, None], all_offsets[np.maximum(last_own, 0)], offsets)
+    del source
+    return oriented, offsets, np.where(carried, run, 0)
 
 
 def stride_metrics(
@@ -163,81 +171,49 @@ def stride_metrics(
 ) -> StrideBatch:
     """All SPEC §5 per-stride metrics for strides [start, end] with toe-off, indices into the signals.
 
-    A stride whose own orientation
-    is doubted (not `trusted`: lost samples at its impact, or a stride-mean specific force
-    far from g) continues the previous stride's angles at its IC instead, when that stride
-    ends exactly where it starts: `before` = (end index, (θ_thigh, θ_shank), strides carried
-    in a row) of the last stride of an earlier batch. At most MAX_CARRIED strides in a row
-    are carried, so gyro drift cannot build up.
+    A stride whose own orientation is doubted (not `trusted`: lost samples at its impact,
+    or a stride-mean specific force far from g) continues the previous stride's angles
+    (see `_carry`), so gyro drift cannot build up over more than MAX_CARRIED strides.
     """
     # Orientation window: one whole period from a flight instant shortly before IC, where the
     # hip is in free fall, so a few ms of IC error do not change the sensor's velocity.
     lead = int(round(FLIGHT_LEAD_S * rate))
     length = end - start
-    cols = np.arange(int(length.max()) + lead + 1)
-    idx = (start - lead)[:, None] + cols
-    idx = np.where(cols <= (length + lead)[:, None], idx, end[:, None])
-    period = cols < length[:, None]
-    window = _Window(idx, period, (np.zeros_like(length), length), length / rate, length + lead)
-    mcols = cols[: cols.size - lead]  # metric columns: IC to next IC
-    inside = mcols <= length[:, None]
-    swing = inside & (mcols >= (toe_off - start)[:, None])
-
+    seconds = length / rate
+    first, last = start - lead, end - lead
     lt, ls = body.thigh_m, body.shank_m
-    free = np.full((len(start), 2), np.nan)
+    th = _orientation(thigh, first, last, seconds, [], body.thigh_sensor_at * lt)
+    sh = _orientation(shank, first, last, seconds, [(lt, thigh, th.offset)], body.shank_sensor_at * ls)
+    own = trusted & (np.abs(th.force_ratio - 1) < FORCE_TOLERANCE) & (
+        np.abs(sh.force_ratio - 1) < FORCE_TOLERANCE)
+    oriented, offsets, carried_run = _carry(own, np.column_stack([th.offset, sh.offset]), start, end, before)
 
-    def orient(c_fixed: np.ndarray) -> tuple[dict, dict]:
-        th = _segment_angle(thigh, window, [], body.thigh_sensor_at * lt, c_fixed[:, 0])
-        sh = _segment_angle(shank, window, [(lt, th["theta"], th["rate"])],
-                            body.shank_sensor_at * ls, c_fixed[:, 1])
-        return th, sh
-
-    th, sh = orient(free)
-    own_ok = trusted & (np.abs(th["force_ratio"] - 1) < FORCE_TOLERANCE) & (
-        np.abs(sh["force_ratio"] - 1) < FORCE_TOLERANCE)
-    oriented = own_ok.copy()
-    carried_run = np.zeros(len(start), dtype=int)
-    if not own_ok.all():
-        fixed = free.copy()
-        end_theta = np.column_stack([th["end"], sh["end"]])
-        for i in np.flatnonzero(~own_ok):
-            if i > 0 and end[i - 1] == start[i] and oriented[i - 1]:
-                carried, run = end_theta[i - 1], carried_run[i - 1]
-            elif i == 0 and before is not None and before[0] == start[0]:
-                carried, run = before[1], before[2]
-            else:
-                continue
-            if run >= MAX_CARRIED:
-                continue
-            lead_turn = np.array([thigh.phi[start[i]] - thigh.phi[start[i] - lead],
-                                  shank.phi[start[i]] - shank.phi[start[i] - lead]])
-            fixed[i] = np.radians(carried) - lead_turn
-            oriented[i] = True
-            carried_run[i] = run + 1
-            phi_end = np.array([seg.phi[end[i]] - seg.phi[start[i]] for seg in (thigh, shank)])
-            end_theta[i] = carried + np.degrees(phi_end)
-        th, sh = orient(fixed)
-    theta_t, theta_s = th["theta"][:, lead:], sh["theta"][:, lead:]
-    rt, rs = np.radians(theta_t), np.radians(theta_s)
+    cols = np.arange(int(length.max()) + 1)  # IC to next IC
+    idx = np.minimum(start[:, None] + cols, end[:, None])
+    inside = cols <= length[:, None]
+    swing = inside & (cols >= (toe_off - start)[:, None])
+    theta_t = np.degrees(thigh.phi[idx] + offsets[:, :1])
+    theta_s = np.degrees(shank.phi[idx] + offsets[:, 1:])
     knee_elevation = _refined_extreme(theta_t, swing)
-    heel = (lt + ls) - (lt * np.cos(rt) + ls * np.cos(rs))
+    heel = (lt + ls) - (lt * np.cos(np.radians(theta_t, dtype=np.float32))
+                        + ls * np.cos(np.radians(theta_s, dtype=np.float32)))
 
-    rows = np.arange(len(start))
-    ankle_x = lt * np.sin(rt) + ls * np.sin(rs)
-    to_col = toe_off - start
-    contact_s = to_col / rate
-    sweep = ankle_x[:, 0] - ankle_x[rows, to_col]
+    def ankle_x(at: np.ndarray) -> np.ndarray:
+        return lt * np.sin(thigh.phi[at] + offsets[:, 0]) + ls * np.sin(shank.phi[at] + offsets[:, 1])
+
+    contact_s = (toe_off - start) / rate
+    sweep = ankle_x(start) - ankle_x(toe_off)
     return StrideBatch(
         kickback_deg=_refined_extreme(theta_t - theta_s, swing),
         shank_back_deg=_refined_extreme(-theta_s, swing),
-        heel_rise_cm=100 * np.where(swing, heel, -np.inf).max(axis=1),
+        heel_rise_cm=100 * np.where(swing, heel, -np.inf).max(axis=1).astype(np.float64),
         knee_elevation_deg=knee_elevation,
         knee_rise_cm=100 * lt * (1 - np.cos(np.radians(knee_elevation))),
         cadence_spm=120 * rate / length,
         contact_ms=1000 * contact_s,
         speed_mps=body.speed_factor * sweep / np.maximum(contact_s, 1e-3),
         oriented=oriented,
-        end_theta=np.column_stack([th["end"], sh["end"]]),
+        offsets=offsets,
         carried_run=carried_run,
         trace=_trace(theta_t, theta_s, inside, rate),
     )

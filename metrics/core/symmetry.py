@@ -8,33 +8,47 @@ simultaneous strides the stream delivered first.
 
 from __future__ import annotations
 
-from collections import deque
+import numpy as np
 
 WINDOW_S = 5.0
 OTHER_LEG_LAG_S = 0.2
+# A running stride lasts at least 0.38 s, so at most 14 of one leg's strides end within 5 s.
+MAX_IN_WINDOW = 16
 
 
 class SymmetryTracker:
-    def __init__(self) -> None:
-        self._recent: dict[str, deque] = {"left": deque(), "right": deque()}
+    def __init__(self, metrics: int = 2) -> None:
+        self._t = [np.empty(0), np.empty(0)]  # per leg (0 left, 1 right): recent stride ends …
+        self._values = [np.empty((0, metrics)), np.empty((0, metrics))]  # … and their metrics
 
-    def add(self, leg: str, t_end: float, values: dict[str, float]) -> dict[str, float | None]:
-        """Record a stride and return its symmetry per metric (None until both legs are seen)."""
-        for strides in self._recent.values():
-            while strides and strides[0][0] <= t_end - 2 * WINDOW_S:
-                strides.popleft()
-        self._recent[leg].append((t_end, values))
-        other = "right" if leg == "left" else "left"
-        since = t_end - WINDOW_S
-        sides = {
-            leg: [v for t, v in self._recent[leg] if since < t <= t_end],
-            other: [v for t, v in self._recent[other] if since < t <= t_end - OTHER_LEG_LAG_S],
-        }
-        if not sides["left"] or not sides["right"]:
-            return {metric: None for metric in values}
-        result = {}
-        for metric in values:
-            left = sum(v[metric] for v in sides["left"]) / len(sides["left"])
-            right = sum(v[metric] for v in sides["right"]) / len(sides["right"])
-            result[metric] = round(100 * (left - right) / ((left + right) / 2), 2)
-        return result
+    def add(self, side: np.ndarray, t_end: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Record strides given in the order they ended; return each one's symmetry per metric
+        (n, metrics), NaN until both legs are seen."""
+        for leg in (0, 1):
+            mine = side == leg
+            self._t[leg] = np.concatenate([self._t[leg], t_end[mine]])
+            self._values[leg] = np.concatenate([self._values[leg], values[mine]])
+        own_lag = np.where(side == 0, 0.0, OTHER_LEG_LAG_S)
+        left = self._window_mean(0, t_end - WINDOW_S, t_end - own_lag)
+        right = self._window_mean(1, t_end - WINDOW_S, t_end - (OTHER_LEG_LAG_S - own_lag))
+        newest = max(t[-1] for t in self._t if len(t)) if len(t_end) else None
+        for leg in (0, 1):
+            if newest is not None:
+                keep = self._t[leg] > newest - 2 * WINDOW_S
+                self._t[leg], self._values[leg] = self._t[leg][keep], self._values[leg][keep]
+        return 100 * (left - right) / ((left + right) / 2)
+
+    def _window_mean(self, leg: int, after: np.ndarray, until: np.ndarray) -> np.ndarray:
+        """Mean of the leg's strides that ended in (after, until], per row; NaN where none did.
+
+        Always sums MAX_IN_WINDOW slots in the same order, so the result is the same however
+        the strides were batched."""
+        t, values = self._t[leg], self._values[leg]
+        lo = np.searchsorted(t, after, side="right")
+        hi = np.searchsorted(t, until, side="right")
+        idx = lo[:, None] + np.arange(MAX_IN_WINDOW)
+        inside = idx < hi[:, None]
+        slots = values[np.minimum(idx, len(t) - 1)] if len(t) else 0.0
+        picked = np.where(inside[:, :, None], slots, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return picked.sum(axis=1) / (hi - lo)[:, None]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 PACE_BANDS = ("easy", "steady", "tempo", "fast", "sprint")
 # Upper speed (m/s) of each band: easy is slower than 5:33 min/km, sprint faster than 3:02.
 BAND_UPPER_MPS = {"easy": 3.0, "steady": 3.6, "tempo": 4.3, "fast": 5.5, "sprint": math.inf}
@@ -32,6 +34,13 @@ def pace_band(speed_mps: float) -> str:
         if speed_mps < BAND_UPPER_MPS[band]:
             return band
     return PACE_BANDS[-1]
+
+
+def pace_bands(speed_mps: np.ndarray) -> np.ndarray:
+    """`pace_band` of each speed (NaN counts as sprint, like any failed comparison)."""
+    uppers = np.array([BAND_UPPER_MPS[band] for band in PACE_BANDS])
+    index = np.searchsorted(uppers, speed_mps, side="right")
+    return np.array(PACE_BANDS)[np.minimum(index, len(PACE_BANDS) - 1)]
 
 
 def zone_label(value: float, low: float, high: float) -> str:
@@ -55,6 +64,18 @@ class ZoneTable:
             "kickback": zone_label(kickback_deg, *zones["kickback"]),
             "knee_elevation": zone_label(knee_elevation_deg, *zones["knee_elevation"]),
         }
+
+
+    def labels(self, bands: np.ndarray, kickback_deg: np.ndarray,
+               knee_elevation_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`label` of many strides at once: (kickback labels, knee elevation labels)."""
+        names, inverse = np.unique(bands, return_inverse=True)
+        out = []
+        for metric, values in (("kickback", kickback_deg), ("knee_elevation", knee_elevation_deg)):
+            bounds = np.array([self.band(str(name))[metric] for name in names]).reshape(-1, 2)[inverse]
+            above = np.where(values > bounds[:, 1], "above", "in")
+            out.append(np.where(values < bounds[:, 0], "below", above))
+        return out[0], out[1]
 
 
 def validate_zone(metric: str, low: float, high: float) -> None:
