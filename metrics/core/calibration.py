@@ -28,24 +28,27 @@ UPRIGHT_DEG = 30.0  # a static sensor further than this from its nominal "down" 
 def gyro_moments(gyro: np.ndarray, speed2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Second moments Σ ω ωᵀ (deg²/s²) of each sensor's moving samples, and their counts, per block.
 
-    `gyro` is (blocks, n, sensors, 3) and `speed2` its squared norms (blocks, n, sensors);
+    `gyro` is (sensors, 3, blocks, n) and `speed2` its squared norms (sensors, blocks, n);
     the results are (blocks, sensors, 3, 3) and (blocks, sensors).
     """
     moving = speed2 > MOVING_DPS**2
-    kept = (gyro * moving[..., None]).transpose(0, 2, 1, 3)  # (blocks, sensors, n, 3)
-    return np.matmul(kept.transpose(0, 1, 3, 2), kept), moving.sum(axis=1)
+    kept = gyro * moving[:, None]
+    moments = np.empty((gyro.shape[2], gyro.shape[0], 3, 3))
+    for i in range(3):
+        for j in range(i, 3):
+            moments[:, :, i, j] = moments[:, :, j, i] = np.einsum("sbn,sbn->bs", kept[:, i], gyro[:, j])
+    return moments, moving.sum(axis=2).T
 
 
 def standing_means(accel: np.ndarray, gyro: np.ndarray, speed2: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Per block (blocks, n, sensors, 3): whether every sensor stood still and upright, and the
+    """Per block (sensors, 3, blocks, n): whether every sensor stood still and upright, and the
     mean specific force and gyro of each sensor (blocks, sensors, 3)."""
-    still = speed2.max(axis=(1, 2)) <= STATIC_GYRO_DPS**2
-    f_mean = np.zeros(accel.shape[:1] + accel.shape[2:])
-    g_mean = np.zeros_like(f_mean)
+    still = speed2.max(axis=(0, 2)) <= STATIC_GYRO_DPS**2
+    f_mean = accel.mean(axis=3).transpose(2, 0, 1)
+    g_mean = gyro.mean(axis=3).transpose(2, 0, 1)
     if still.any():
-        f, g = accel[still], gyro[still]
-        steady = np.abs(np.linalg.norm(f, axis=3) - G).max(axis=(1, 2)) <= STATIC_ACCEL_MS2
-        f_mean[still], g_mean[still] = f.mean(axis=1), g.mean(axis=1)
+        norm = np.sqrt(np.sum(accel[:, :, still] ** 2, axis=1))
+        steady = np.abs(norm - G).max(axis=(0, 2)) <= STATIC_ACCEL_MS2
         cos_down = -(f_mean[still] @ NOMINAL_X) / np.linalg.norm(f_mean[still], axis=2)
         still[still] = steady & (cos_down >= np.cos(np.radians(UPRIGHT_DEG))).all(axis=1)
     return still, f_mean, g_mean

@@ -7,7 +7,7 @@ impulse. Clipping shows as a plateau: consecutive samples at exactly the same la
 value, whatever the range. Runs of up to MAX_RUN samples with two good samples on
 each side are replaced by the cubic through those four; longer runs stay marked as
 clipped, and their strides take their orientation from the stride before.
-Rows are released HOLD samples late, so a run is always judged on the same data
+Samples are released HOLD samples late, so a run is always judged on the same data
 whatever the chunking.
 """
 
@@ -26,51 +26,52 @@ CONTEXT = 2
 
 
 class Declipper:
-    """Rows in, rows out (HOLD rows later); `flush` releases the rest at the segment's end."""
+    """Samples (channels × n) in, samples out (HOLD later); `final` releases the rest."""
 
     def __init__(self, channels: int = 24) -> None:
-        self._rows = np.empty((0, channels))
-        self._extra = np.empty((0, 1), dtype=bool)  # carried per-row flags (filled)
+        self._buf = np.empty((channels, 0))
+        self._filled = np.empty(0, dtype=bool)  # carried per-sample flag
         self._clipped = np.empty(0, dtype=bool)
-        self._context = 0  # leading rows already released, kept as support
+        self._context = 0  # leading samples already released, kept as support
 
-    def push(self, rows: np.ndarray, filled: np.ndarray, final: bool = False):
-        """Returns (rows, filled, clipped) now certain; `final` releases everything."""
-        buf = np.concatenate([self._rows, rows])
-        extra = np.concatenate([self._extra[:, 0], filled])
-        clipped = np.concatenate([self._clipped, np.zeros(len(rows), dtype=bool)])
-        decide_until = len(buf) if final else len(buf) - HOLD
+    def push(self, samples: np.ndarray, filled: np.ndarray, final: bool = False):
+        """Returns (samples, filled, clipped) now certain; `final` releases everything."""
+        buf = np.concatenate([self._buf, samples], axis=1)
+        flags = np.concatenate([self._filled, filled])
+        clipped = np.concatenate([self._clipped, np.zeros(samples.shape[1], dtype=bool)])
+        n = buf.shape[1]
+        decide_until = n if final else n - HOLD
         self._repair(buf, clipped, decide_until)
         release_until = max(decide_until, self._context)
-        out = (buf[self._context: release_until], extra[self._context: release_until],
+        out = (buf[:, self._context: release_until], flags[self._context: release_until],
                clipped[self._context: release_until])
         keep_from = max(release_until - CONTEXT, 0)
-        self._rows, self._clipped = buf[keep_from:], clipped[keep_from:]
-        self._extra = extra[keep_from:, None]
+        self._buf, self._filled, self._clipped = buf[:, keep_from:], flags[keep_from:], clipped[keep_from:]
         self._context = release_until - keep_from
         return out
 
     def _repair(self, buf: np.ndarray, clipped: np.ndarray, decide_until: int) -> None:
-        plateaus = _plateau(buf[:, ACCEL_CHANNELS])
-        for column in np.flatnonzero(plateaus.any(axis=0)):
-            channel, over = ACCEL_CHANNELS[column], plateaus[:, column]
+        accel = buf[ACCEL_CHANNELS]
+        for row in np.flatnonzero((np.abs(accel) >= PLATEAU_MIN_MS2).any(axis=1)):
+            over = _plateau(accel[row])
+            channel = ACCEL_CHANNELS[row]
             for start, end in true_runs(over):
                 if start < self._context or start >= decide_until:
                     continue  # decided before, or not yet decidable
-                if end - start > MAX_RUN or start < CONTEXT or end + CONTEXT > len(buf):
+                if end - start > MAX_RUN or start < CONTEXT or end + CONTEXT > len(over):
                     clipped[start:end] = True
                     continue
                 support = np.array([start - 2, start - 1, end, end + 1])
                 if over[support].any():
                     clipped[start:end] = True
                     continue
-                fit = lagrange(support.astype(float), buf[support, channel][:, None],
-                                np.arange(start, end, dtype=float))
-                buf[start:end, channel] = fit[:, 0]
+                fit = lagrange(support.astype(float), buf[channel, support][:, None],
+                               np.arange(start, end, dtype=float))
+                buf[channel, start:end] = fit[:, 0]
 
 
 def _plateau(x: np.ndarray) -> np.ndarray:
-    """Samples (rows × channels) that are large and equal to a neighbour: the accelerometer's rail."""
+    """Samples of one channel that are large and equal to a neighbour: the accelerometer's rail."""
     same = x[1:] == x[:-1]
-    edge = np.zeros((1, x.shape[1]), dtype=bool)
-    return (np.abs(x) >= PLATEAU_MIN_MS2) & (np.vstack([edge, same]) | np.vstack([same, edge]))
+    next_to_same = np.concatenate([[False], same]) | np.concatenate([same, [False]])
+    return (np.abs(x) >= PLATEAU_MIN_MS2) & next_to_same

@@ -49,7 +49,7 @@ KEEP_S = 4.0  # history kept behind the oldest open event
 TWIST_ALPHA = 1 / 300  # high-pass of the twist angle: ~1.5 s at 200 Hz
 SWING_HOLE_S = 0.055  # a longer hole in the swing hides the peaks: skip the stride
 IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: doubt that stride's own orientation
-PUSH_ROWS = 32768  # rows handed to a segment at a time, so a batch run stays small in memory
+PUSH_ROWS = 16384  # rows handed to a segment at a time, so a batch run stays small in memory
 
 
 @dataclass(slots=True)
@@ -109,10 +109,11 @@ class _BlockCalibration:
                                          *(x[None] for x in self.standing))
 
     def add_blocks(self, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Statistics of complete blocks (k, block, 24); the projections after each, (k, 24, 24), (k, 24)."""
-        imu = blocks.reshape(len(blocks), -1, 4, 6)
-        accel, gyro = imu[..., :3], imu[..., 3:]
-        speed2 = gyro[..., 0] ** 2 + gyro[..., 1] ** 2 + gyro[..., 2] ** 2
+        """Statistics of complete blocks (24 channels, k, block); the projections after each,
+        (k, 24, 24) and (k, 24)."""
+        imu = blocks.reshape(4, 6, *blocks.shape[1:])
+        accel, gyro = imu[:, :3], imu[:, 3:]
+        speed2 = gyro[:, 0] ** 2 + gyro[:, 1] ** 2 + gyro[:, 2] ** 2
         moments, counts = cal.gyro_moments(gyro, speed2)
         still, f_mean, g_mean = cal.standing_means(accel, gyro, speed2)
         # Sums over the last AXIS_BLOCKS blocks, always adding the same blocks in the same order.
@@ -162,124 +163,133 @@ class _Found:
 
 
 class _Segment:
-    """Grid samples of one gap-free segment and the per-leg event state."""
+    """Grid samples of one gap-free segment and the per-leg event state.
+
+    Per-sample arrays are channels × samples, so every per-channel step runs on one
+    contiguous row.
+    """
 
     def __init__(self, rate: float, calibration: _BlockCalibration) -> None:
         self.rate = rate
         self.cal = calibration
-        self.offset = 0  # absolute grid index of buffer row 0
-        self.raw = np.empty((0, 24))
-        self.phi = np.empty((0, 4))
-        self.p = np.empty((0, 4))  # specific force turned by φ (strides.turned_force)
-        self.q = np.empty((0, 4))
-        self.ws = np.empty((0, 4))
+        self.offset = 0  # absolute grid index of sample 0
+        self.raw = np.empty((24, 0))
+        self.phi = np.empty((4, 0))
+        self.p = np.empty((4, 0))  # specific force turned by φ (strides.turned_force)
+        self.q = np.empty((4, 0))
+        self.ws = np.empty((4, 0))
         self.filled = np.empty(0, dtype=bool)  # interpolated across lost samples
         self.clipped = np.empty(0, dtype=bool)  # accelerometer clipped beyond repair
-        self.flat = np.empty((0, 2), dtype=bool)  # per leg: a gyro repeated its previous sample
-        self.rail = np.empty((0, 2), dtype=bool)  # per leg: a gyro sat on a large value (its rail)
+        self.flat = np.empty((2, 0), dtype=bool)  # per leg: a gyro repeated its previous sample
+        self.rail = np.empty((2, 0), dtype=bool)  # per leg: a gyro sat on a large value (its rail)
         self.declipper = Declipper()
         self.twist_sum = np.zeros(4)
-        self.twist_state = np.zeros((1, 4))
+        self.twist_state = np.zeros((4, 1))
         self.scan_from = {leg: 0 for leg in LEGS}
         self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
         self.last = {leg: None for leg in LEGS}  # (midswing, ic) of the leg's last contact
         self.last_angles: dict[str, tuple[int, np.ndarray] | None] = {leg: None for leg in LEGS}
 
     @property
+    def held(self) -> int:
+        return self.raw.shape[1]
+
+    @property
     def end(self) -> int:
-        return self.offset + len(self.raw)
+        return self.offset + self.held
 
     def push(self, rows: np.ndarray, filled: np.ndarray, final: bool = False) -> None:
-        """Append grid rows (declipped HOLD rows late) with their per-sample signals."""
-        rows, filled, clipped = self.declipper.push(rows, filled, final)
-        if not len(rows):
+        """Append grid rows (n, 24) (declipped HOLD rows late) with their per-sample signals."""
+        channels, filled, clipped = self.declipper.push(np.ascontiguousarray(rows.T), filled, final)
+        if not channels.shape[1]:
             return
-        flat, rail = self._gyro_faults(rows)
-        ws, phi, p, q = self._signals(rows, self._project(rows))
-        for name, new in (("raw", rows), ("ws", ws), ("phi", phi), ("p", p), ("q", q),
+        flat, rail = self._gyro_faults(channels)
+        ws, phi, p, q = self._signals(self._project(channels))
+        for name, new in (("raw", channels), ("ws", ws), ("phi", phi), ("p", p), ("q", q),
                           ("filled", filled), ("clipped", clipped), ("flat", flat), ("rail", rail)):
-            setattr(self, name, np.concatenate([getattr(self, name), new]))
+            setattr(self, name, np.concatenate([getattr(self, name), new], axis=-1))
 
-    def _project(self, rows: np.ndarray) -> np.ndarray:
-        """Rows projected on the sagittal axes, each with the calibration of the blocks before it.
+    def _project(self, channels: np.ndarray) -> np.ndarray:
+        """Samples projected on the sagittal axes, each with the calibration of the blocks before it.
 
         Blocks are counted from the segment's start; a block's statistics serve from the next
-        block on, so the result never depends on how the rows were chunked.
+        block on, so the result never depends on how the samples were chunked.
         """
-        size = self.cal.block
-        done = self.end % size  # rows of the block in progress already held
-        complete = (done + len(rows)) // size
+        size, n = self.cal.block, channels.shape[1]
+        done = self.end % size  # samples of the block in progress already held
+        complete = (done + n) // size
         matrix, offset = self.cal.current
         if complete:
-            blocks = np.concatenate([self.raw[len(self.raw) - done:], rows[: complete * size - done]])
-            new_matrix, new_offset = self.cal.add_blocks(blocks.reshape(complete, size, 24))
+            blocks = np.concatenate([self.raw[:, self.held - done:], channels[:, : complete * size - done]],
+                                    axis=1)
+            new_matrix, new_offset = self.cal.add_blocks(blocks.reshape(24, complete, size))
             matrix = np.concatenate([matrix, new_matrix])
             offset = np.concatenate([offset, new_offset])
-        out = np.empty_like(rows)
-        head = min(size - done, len(rows))  # rows 0..head use matrix 0, then one block each
-        np.matmul(rows[:head], matrix[0], out=out[:head])
-        out[:head] += offset[0]
-        full = (len(rows) - head) // size
+        matrix = matrix.transpose(0, 2, 1)
+        out = np.empty_like(channels)
+        head = min(size - done, n)  # samples 0..head use matrix 0, then one block each
+        full = (n - head) // size
+        for lo, hi, k in ((0, head, 0), (head + full * size, n, 1 + full)):
+            if hi > lo:
+                np.matmul(matrix[k], channels[:, lo:hi], out=out[:, lo:hi])
+                out[:, lo:hi] += offset[k][:, None]
         if full:
             middle = slice(head, head + full * size)
-            stacked = out[middle].reshape(full, size, 24)
-            np.matmul(rows[middle].reshape(full, size, 24), matrix[1: 1 + full], out=stacked)
-            stacked += offset[1: 1 + full, None]
-        tail = head + full * size
-        if tail < len(rows):
-            np.matmul(rows[tail:], matrix[1 + full], out=out[tail:])
-            out[tail:] += offset[1 + full]
+            stacked = out[:, middle].reshape(24, full, size).transpose(1, 0, 2)
+            np.matmul(matrix[1: 1 + full], channels[:, middle].reshape(24, full, size).transpose(1, 0, 2),
+                      out=stacked)
+            stacked += offset[1: 1 + full, :, None]
         return out
 
-    def _signals(self, rows: np.ndarray, projected: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _signals(self, projected: np.ndarray) -> tuple[np.ndarray, ...]:
         """(w, φ, P, Q) per sensor: flexion rate, its integral, sagittal specific force turned by φ.
 
         Thigh and shank twist about their long axis through the stride, which turns the
         sensor's forward and flexion axes about it: the twist ψ (the long-axis rate,
         integrated and high-passed) is undone before projecting on the sagittal plane.
         """
-        p = projected.reshape(-1, 4, 6)
-        twist = self._twist(p[:, :, 1]).astype(np.float32)  # float32 trig: 1e-7 rad is plenty
+        p = projected.reshape(4, 6, -1)
+        twist = self._twist(p[:, 1]).astype(np.float32)  # float32 trig: 1e-7 rad is plenty
         cos, sin = np.cos(twist), np.sin(twist)
-        w = p[:, :, 0] * cos + p[:, :, 2] * sin
-        f_b = p[:, :, 4] * cos - p[:, :, 5] * sin
-        prev_w = self.ws[-1] if len(self.ws) else w[0]
+        w = p[:, 0] * cos + p[:, 2] * sin
+        f_b = p[:, 4] * cos - p[:, 5] * sin
         steps = np.empty_like(w)
-        steps[0] = prev_w + w[0]
-        np.add(w[:-1], w[1:], out=steps[1:])
+        steps[:, 0] = w[:, 0] + (self.ws[:, -1] if self.held else w[:, 0])
+        np.add(w[:, :-1], w[:, 1:], out=steps[:, 1:])
         steps *= 0.5 * np.radians(1.0) / self.rate
-        if len(self.phi):
-            steps[0] += self.phi[-1]
-        phi = np.cumsum(steps, axis=0)
-        return (w, phi, *turned_force(p[:, :, 3], f_b, phi))
+        if self.held:
+            steps[:, 0] += self.phi[:, -1]
+        phi = np.cumsum(steps, axis=1)
+        return (w, phi, *turned_force(p[:, 3], f_b, phi))
 
     def _twist(self, long_axis_rate: np.ndarray) -> np.ndarray:
         """ψ (rad): the long-axis rate integrated, minus its slow mean (first-order high-pass)."""
         steps = long_axis_rate * (np.radians(1.0) / self.rate)
-        steps[0] += self.twist_sum
-        raw = np.cumsum(steps, axis=0)
-        self.twist_sum = raw[-1]
-        mean, self.twist_state = lfilter([TWIST_ALPHA], [1, TWIST_ALPHA - 1], raw, axis=0,
+        steps[:, 0] += self.twist_sum
+        raw = np.cumsum(steps, axis=1)
+        self.twist_sum = raw[:, -1]
+        mean, self.twist_state = lfilter([TWIST_ALPHA], [1, TWIST_ALPHA - 1], raw, axis=1,
                                          zi=self.twist_state)
         return raw - mean
 
-    def _gyro_faults(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per row and leg: a gyro repeated its previous sample on every axis (flat), or held one
-        value of at least GYRO_RAIL_MIN_DPS over three samples (its rail)."""
-        context = min(len(self.raw), 2)
-        gyro = np.concatenate([self.raw[len(self.raw) - context:], rows]).reshape(-1, 4, 6)[:, :, 3:]
-        same = gyro[1:] == gyro[:-1]
-        flat = np.zeros((len(gyro), 4), dtype=bool)
-        flat[1:] = same[:, :, 0] & same[:, :, 1] & same[:, :, 2]
-        rail = np.zeros((len(gyro), 4, 3), dtype=bool)
-        held = np.flatnonzero(same[1:] & same[:-1])  # three equal samples in a row: is it large?
-        rail[2:].reshape(-1)[held] = np.abs(gyro[1:-1].reshape(-1)[held]) >= GYRO_RAIL_MIN_DPS
-        rail = rail[:, :, 0] | rail[:, :, 1] | rail[:, :, 2]
-        return tuple(np.column_stack([x[context:, 0] | x[context:, 1], x[context:, 2] | x[context:, 3]])
+    def _gyro_faults(self, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per leg and sample: a gyro repeated its previous sample on every axis (flat), or held
+        one value of at least GYRO_RAIL_MIN_DPS over three samples (its rail)."""
+        context = min(self.held, 2)
+        gyro = np.concatenate([self.raw.reshape(4, 6, -1)[:, 3:, self.held - context:],
+                               channels.reshape(4, 6, -1)[:, 3:]], axis=2)
+        same = gyro[:, :, 1:] == gyro[:, :, :-1]
+        flat = np.zeros((4, gyro.shape[2]), dtype=bool)
+        flat[:, 1:] = same[:, 0] & same[:, 1] & same[:, 2]
+        on_rail = same[:, :, 1:] & same[:, :, :-1] & (np.abs(gyro[:, :, 1:-1]) >= GYRO_RAIL_MIN_DPS)
+        rail = np.zeros_like(flat)
+        rail[:, 2:] = on_rail[:, 0] | on_rail[:, 1] | on_rail[:, 2]
+        return tuple(np.stack([x[0, context:] | x[1, context:], x[2, context:] | x[3, context:]])
                      for x in (flat, rail))
 
     def find_strides(self, body: Body, final: bool, skipped: Counter) -> list[_Found]:
-        p_sum, q_sum = (np.concatenate([np.zeros((1, 4)), np.cumsum(x, axis=0)]) for x in (self.p, self.q))
+        p_sum, q_sum = (np.concatenate([np.zeros((4, 1)), np.cumsum(x, axis=1)], axis=1)
+                        for x in (self.p, self.q))
         found = [self._leg_strides(side, p_sum, q_sum, body, skipped) for side in range(len(LEGS))]
         if final:
             self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
@@ -290,19 +300,19 @@ class _Segment:
                      skipped: Counter) -> _Found | None:
         leg, thigh, shank = LEGS[side], 2 * side, 2 * side + 1
         rate, off = self.rate, self.offset
-        ws = self.ws[:, shank]
+        ws = self.ws[shank]
         half = seconds(0.2, rate)
         peaks = midswing_peaks(ws, self.scan_from[leg] - off, len(ws) - half, rate) + off
         self.scan_from[leg] = max(self.scan_from[leg], self.end - half)
         pending = np.concatenate([self.pending[leg], peaks])
-        ics, resolved = initial_contacts(ws, self.raw[:, 6 * shank: 6 * shank + 3], pending - off, rate)
+        ics, resolved = initial_contacts(ws, self.raw[6 * shank: 6 * shank + 3], pending - off, rate)
         self.pending[leg] = pending[resolved:]
         start, mid, end = (x - off for x in self._chain(leg, pending[:resolved], ics + off))
         if not len(start):
             return None
-        toe = toe_offs(self.phi[:, thigh], start, mid, rate)
+        toe = toe_offs(self.phi[thigh], start, mid, rate)
         thigh_signals, shank_signals = (
-            SegmentSignals(self.ws[:, s], self.phi[:, s], p_sum[:, s], q_sum[:, s]) for s in (thigh, shank))
+            SegmentSignals(self.ws[s], self.phi[s], p_sum[s], q_sum[s]) for s in (thigh, shank))
         faults = self._sensor_faults(start, end, side)
         filled = np.concatenate([[0], np.cumsum(self.filled)])
         impact_end = np.minimum(start + seconds(IMPACT_S, rate), len(self.filled))
@@ -363,8 +373,8 @@ class _Segment:
             count = np.concatenate([[0], np.cumsum(flag)])
             return count[end + 1] - count[start + 1]
 
-        return np.where(inside(self.flat[:, side]) >= end - start, "sensor_flat",
-                        np.where(inside(self.rail[:, side]) > 0, "saturated",
+        return np.where(inside(self.flat[side]) >= end - start, "sensor_flat",
+                        np.where(inside(self.rail[side]) > 0, "saturated",
                                  np.where(inside(self.clipped) > 0, "clipped", "")))
 
     def _trim(self) -> None:
@@ -380,7 +390,7 @@ class _Segment:
         drop = keep_from - self.offset
         if drop > 2 * self.rate * KEEP_S:
             for name in ("raw", "phi", "p", "q", "ws", "filled", "clipped", "flat", "rail"):
-                setattr(self, name, getattr(self, name)[drop:])
+                setattr(self, name, getattr(self, name)[..., drop:])
             self.offset += drop
 
 

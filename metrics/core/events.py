@@ -52,7 +52,7 @@ def initial_contacts(
     ws: np.ndarray, accel: np.ndarray, peaks: np.ndarray, rate: float
 ) -> tuple[np.ndarray, int]:
     """IC index after each mid-swing peak (-1 where the swing never ends), from the shank's
-    flexion rate `ws` and specific force `accel` (n, 3).
+    flexion rate `ws` and specific force `accel` (3, n).
 
     Returns the ICs of the first `resolved` peaks: those whose search window is
     inside the data; the rest wait for more samples.
@@ -85,8 +85,8 @@ def initial_contacts(
 
 def jerk(accel: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """|Δ specific force| from the previous sample at each index (0 at the first sample)."""
-    step = accel[idx] - accel[np.maximum(idx - 1, 0)]
-    return np.sqrt(np.einsum("...k,...k->...", step, step))
+    step = accel[:, idx] - accel[:, np.maximum(idx - 1, 0)]
+    return np.sqrt(np.sum(step * step, axis=0))
 
 
 def toe_offs(theta_thigh: np.ndarray, ic_start: np.ndarray, midswing: np.ndarray, rate: float) -> np.ndarray:
