@@ -49,7 +49,10 @@ KEEP_S = 4.0  # history kept behind the oldest open event
 TWIST_ALPHA = 1 / 300  # high-pass of the twist angle: ~1.5 s at 200 Hz
 SWING_HOLE_S = 0.055  # a longer hole in the swing hides the peaks: skip the stride
 IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: doubt that stride's own orientation
-PUSH_ROWS = 16384  # rows handed to a segment at a time, so a batch run stays small in memory
+# A long feed is handled PUSH_SAMPLES at a time (arrays stay in cache and the allocator reuses them),
+# and scanned for strides every SCAN_SAMPLES (the fixed cost of a scan is spread over many strides).
+PUSH_SAMPLES = 8192
+SCAN_SAMPLES = 32768
 
 
 @dataclass(slots=True)
@@ -94,9 +97,10 @@ def estimate_sample_rate(t: np.ndarray) -> float:
 class _BlockCalibration:
     """Per-block statistics and the projection they give each next block.
 
-    A projection maps a raw row (24 channels) to, per sensor, the gyro (bias removed) along
-    the flexion, long and forward axes and the specific force along the long, forward and
-    flexion axes: `row @ matrix + offset`, the columns in PROJECTED order.
+    A projection maps the 24 raw channels to `matrix @ samples + offset`: rows 4·q + sensor
+    for the quantities q = gyro (bias removed) along the flexion, long and forward axes,
+    then specific force along the long, forward and flexion axes. Only the gyro rows
+    (the first 12) have an offset.
     """
 
     def __init__(self, rate: float) -> None:
@@ -139,15 +143,13 @@ class _BlockCalibration:
         axis = cal.flexion_axes(moment, count, self.min_moving, along)
         a, b = cal.sagittal_bases(axis, along)
         k = len(moment)
-        matrix = np.zeros((k, 4, 6, 4, 6))
+        matrix = np.zeros((k, 6, 4, 4, 6))  # (block, quantity, sensor out, sensor in, channel)
         sensors = np.arange(4)
-        gyro_axes = np.stack([axis, a, b], axis=-1)  # (k, 4, 3 components, 3 outputs)
-        accel_axes = np.stack([a, b, axis], axis=-1)
-        matrix[:, sensors, 3:, sensors, :3] = gyro_axes.transpose(1, 0, 2, 3)
-        matrix[:, sensors, :3, sensors, 3:] = accel_axes.transpose(1, 0, 2, 3)
-        offset = np.zeros((k, 4, 6))
-        offset[..., :3] = -np.einsum("bsk,bskj->bsj", bias, gyro_axes)
-        return matrix.reshape(k, 24, 24), offset.reshape(k, 24)
+        gyro_axes = np.stack([axis, a, b], axis=1)  # (k, quantity, sensor, component)
+        matrix[:, :3, sensors, sensors, 3:] = gyro_axes
+        matrix[:, 3:, sensors, sensors, :3] = np.stack([a, b, axis], axis=1)
+        offset = -np.einsum("bqsk,bsk->bqs", gyro_axes, bias)
+        return matrix.reshape(k, 24, 24), offset.reshape(k, 12)
 
 
 @dataclass
@@ -173,7 +175,8 @@ class _Segment:
         self.rate = rate
         self.cal = calibration
         self.offset = 0  # absolute grid index of sample 0
-        self.raw = np.empty((24, 0))
+        self.tail = np.empty((24, 0))  # the latest raw samples: the block in progress, fault context
+        self.shank_accel = np.empty((6, 0))  # raw specific force of the left, then right shank
         self.phi = np.empty((4, 0))
         self.p = np.empty((4, 0))  # specific force turned by φ (strides.turned_force)
         self.q = np.empty((4, 0))
@@ -192,20 +195,27 @@ class _Segment:
 
     @property
     def held(self) -> int:
-        return self.raw.shape[1]
+        return self.ws.shape[1]
 
     @property
     def end(self) -> int:
         return self.offset + self.held
 
-    def push(self, rows: np.ndarray, filled: np.ndarray, final: bool = False) -> None:
-        """Append grid rows (n, 24) (declipped HOLD rows late) with their per-sample signals."""
-        channels, filled, clipped = self.declipper.push(np.ascontiguousarray(rows.T), filled, final)
+    @property
+    def unscanned(self) -> int:
+        """Samples pushed since strides were last looked for."""
+        return self.end - min(self.scan_from.values())
+
+    def push(self, samples: np.ndarray, filled: np.ndarray, final: bool = False) -> None:
+        """Append grid samples (24, n) (declipped HOLD samples late) with their per-sample signals."""
+        channels, filled, clipped = self.declipper.push(samples, filled, final)
         if not channels.shape[1]:
             return
         flat, rail = self._gyro_faults(channels)
         ws, phi, p, q = self._signals(self._project(channels))
-        for name, new in (("raw", channels), ("ws", ws), ("phi", phi), ("p", p), ("q", q),
+        self.tail = np.concatenate([self.tail, channels[:, -self.cal.block:]], axis=1)[:, -self.cal.block:]
+        shank_accel = channels.reshape(4, 6, -1)[1::2, :3].reshape(6, -1)
+        for name, new in (("shank_accel", shank_accel), ("ws", ws), ("phi", phi), ("p", p), ("q", q),
                           ("filled", filled), ("clipped", clipped), ("flat", flat), ("rail", rail)):
             setattr(self, name, np.concatenate([getattr(self, name), new], axis=-1))
 
@@ -220,25 +230,24 @@ class _Segment:
         complete = (done + n) // size
         matrix, offset = self.cal.current
         if complete:
-            blocks = np.concatenate([self.raw[:, self.held - done:], channels[:, : complete * size - done]],
-                                    axis=1)
+            blocks = np.concatenate([self.tail[:, self.tail.shape[1] - done:],
+                                     channels[:, : complete * size - done]], axis=1)
             new_matrix, new_offset = self.cal.add_blocks(blocks.reshape(24, complete, size))
             matrix = np.concatenate([matrix, new_matrix])
             offset = np.concatenate([offset, new_offset])
-        matrix = matrix.transpose(0, 2, 1)
         out = np.empty_like(channels)
         head = min(size - done, n)  # samples 0..head use matrix 0, then one block each
         full = (n - head) // size
         for lo, hi, k in ((0, head, 0), (head + full * size, n, 1 + full)):
             if hi > lo:
                 np.matmul(matrix[k], channels[:, lo:hi], out=out[:, lo:hi])
-                out[:, lo:hi] += offset[k][:, None]
+                out[:12, lo:hi] += offset[k][:, None]
         if full:
             middle = slice(head, head + full * size)
-            stacked = out[:, middle].reshape(24, full, size).transpose(1, 0, 2)
+            stacked = out[:, middle].reshape(24, full, size)
             np.matmul(matrix[1: 1 + full], channels[:, middle].reshape(24, full, size).transpose(1, 0, 2),
-                      out=stacked)
-            stacked += offset[1: 1 + full, :, None]
+                      out=stacked.transpose(1, 0, 2))
+            stacked[:12] += offset[1: 1 + full].T[:, :, None]
         return out
 
     def _signals(self, projected: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -248,11 +257,11 @@ class _Segment:
         sensor's forward and flexion axes about it: the twist ψ (the long-axis rate,
         integrated and high-passed) is undone before projecting on the sagittal plane.
         """
-        p = projected.reshape(4, 6, -1)
-        twist = self._twist(p[:, 1]).astype(np.float32)  # float32 trig: 1e-7 rad is plenty
+        p = projected.reshape(6, 4, -1)
+        twist = self._twist(p[1]).astype(np.float32)  # float32 trig: 1e-7 rad is plenty
         cos, sin = np.cos(twist), np.sin(twist)
-        w = p[:, 0] * cos + p[:, 2] * sin
-        f_b = p[:, 4] * cos - p[:, 5] * sin
+        w = p[0] * cos + p[2] * sin
+        f_b = p[4] * cos - p[5] * sin
         steps = np.empty_like(w)
         steps[:, 0] = w[:, 0] + (self.ws[:, -1] if self.held else w[:, 0])
         np.add(w[:, :-1], w[:, 1:], out=steps[:, 1:])
@@ -260,7 +269,7 @@ class _Segment:
         if self.held:
             steps[:, 0] += self.phi[:, -1]
         phi = np.cumsum(steps, axis=1)
-        return (w, phi, *turned_force(p[:, 3], f_b, phi))
+        return (w, phi, *turned_force(p[3], f_b, phi))
 
     def _twist(self, long_axis_rate: np.ndarray) -> np.ndarray:
         """ψ (rad): the long-axis rate integrated, minus its slow mean (first-order high-pass)."""
@@ -275,8 +284,8 @@ class _Segment:
     def _gyro_faults(self, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per leg and sample: a gyro repeated its previous sample on every axis (flat), or held
         one value of at least GYRO_RAIL_MIN_DPS over three samples (its rail)."""
-        context = min(self.held, 2)
-        gyro = np.concatenate([self.raw.reshape(4, 6, -1)[:, 3:, self.held - context:],
+        context = min(self.tail.shape[1], 2)
+        gyro = np.concatenate([self.tail.reshape(4, 6, -1)[:, 3:, self.tail.shape[1] - context:],
                                channels.reshape(4, 6, -1)[:, 3:]], axis=2)
         same = gyro[:, :, 1:] == gyro[:, :, :-1]
         flat = np.zeros((4, gyro.shape[2]), dtype=bool)
@@ -305,7 +314,7 @@ class _Segment:
         peaks = midswing_peaks(ws, self.scan_from[leg] - off, len(ws) - half, rate) + off
         self.scan_from[leg] = max(self.scan_from[leg], self.end - half)
         pending = np.concatenate([self.pending[leg], peaks])
-        ics, resolved = initial_contacts(ws, self.raw[6 * shank: 6 * shank + 3], pending - off, rate)
+        ics, resolved = initial_contacts(ws, self.shank_accel[3 * side: 3 * side + 3], pending - off, rate)
         self.pending[leg] = pending[resolved:]
         start, mid, end = (x - off for x in self._chain(leg, pending[:resolved], ics + off))
         if not len(start):
@@ -389,7 +398,7 @@ class _Segment:
         keep_from = min(marks) - int(KEEP_S * self.rate)
         drop = keep_from - self.offset
         if drop > 2 * self.rate * KEEP_S:
-            for name in ("raw", "phi", "p", "q", "ws", "filled", "clipped", "flat", "rail"):
+            for name in ("shank_accel", "phi", "p", "q", "ws", "filled", "clipped", "flat", "rail"):
                 setattr(self, name, getattr(self, name)[..., drop:])
             self.offset += drop
 
@@ -442,19 +451,23 @@ class StrideEngine:
             t, imu = waiting, np.concatenate(self._waiting_v)
             self._waiting_t, self._waiting_v = [], []
             self._start(t)
-        return self._process(self._resampler.feed(t, imu), final=False)
+        found = []
+        for lo in range(0, len(t), SCAN_SAMPLES):
+            found += self._push(self._resampler.feed(t[lo: lo + SCAN_SAMPLES], imu[lo: lo + SCAN_SAMPLES]))
+        return self._label(found + self._collect(final=False))
 
     def finish(self) -> list[Stride]:
         """End of stream: flush what is held and close every open stride."""
         if self._resampler is None:
             if not self._waiting_t:
                 return []
-            t = np.concatenate(self._waiting_t)
-            imu = np.concatenate(self._waiting_v)
+            self._start(np.concatenate(self._waiting_t))
+            t, imu = np.concatenate(self._waiting_t), np.concatenate(self._waiting_v)
             self._waiting_t, self._waiting_v = [], []
-            self._start(t)
-            return self._process(self._resampler.feed(t, imu, final=True), final=True)
-        return self._process(self._resampler.feed(np.empty(0), np.empty((0, 24)), final=True), final=True)
+        else:
+            t, imu = np.empty(0), np.empty((0, 24))
+        found = self._push(self._resampler.feed(t, imu, final=True))
+        return self._label(found + self._collect(final=True))
 
     def _start(self, t: np.ndarray) -> None:
         if self._rate is None:
@@ -462,33 +475,36 @@ class StrideEngine:
         self._resampler = GridResampler(self._rate)
         self._calibration = _BlockCalibration(self._rate)
 
-    def _process(self, chunks: list[GridChunk], final: bool) -> list[Stride]:
+    def _push(self, chunks: list[GridChunk]) -> list[tuple[float, _Found]]:
+        """Hand grid samples to their segment; scan for strides every SCAN_SAMPLES and at a segment's end."""
         found: list[tuple[float, _Found]] = []
         for chunk in chunks:
             if chunk.new_segment or self._segment is None:
-                if self._segment is not None:
-                    found += self._collect(final=True)
+                found += self._collect(final=True)
                 self._segment = _Segment(self._rate, self._calibration)
                 self._segment_t0 = chunk.segment_t0
-            for lo in range(0, len(chunk.rows), PUSH_ROWS):
-                self._segment.push(chunk.rows[lo: lo + PUSH_ROWS], chunk.filled[lo: lo + PUSH_ROWS])
-                found += self._collect(final=False)
-        if final and self._segment is not None:
-            found += self._collect(final=True)
-        for reason, count in self._resampler.dropped.items():
-            self.skipped[reason] = count
-        return self._label(found)
+            for lo in range(0, len(chunk.filled), PUSH_SAMPLES):
+                piece = slice(lo, lo + PUSH_SAMPLES)
+                self._segment.push(chunk.samples[:, piece], chunk.filled[piece])
+                if self._segment.unscanned >= SCAN_SAMPLES:
+                    found += self._collect(final=False)
+        return found
 
     def _collect(self, final: bool) -> list[tuple[float, _Found]]:
         """Strides the current segment completed, each with its segment's time origin."""
+        if self._segment is None:
+            return []
         if final:
-            self._segment.push(np.empty((0, 24)), np.empty(0, dtype=bool), final=True)
+            self._segment.push(np.empty((24, 0)), np.empty(0, dtype=bool), final=True)
         return [(self._segment_t0, f) for f in self._segment.find_strides(self.body, final, self.skipped)]
 
     def _label(self, found: list[tuple[float, _Found]]) -> list[Stride]:
         """Stride objects in the order the strides ended: times, pace band, zones, symmetry."""
+        for reason, count in self._resampler.dropped.items():
+            self.skipped[reason] = count
         if not found:
             return []
+
         dt = 1.0 / self._rate
 
         def joined(pick) -> np.ndarray:

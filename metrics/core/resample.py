@@ -18,12 +18,12 @@ MAX_GAP_S = 0.1
 
 @dataclass
 class GridChunk:
-    """Consecutive grid rows of one segment; `new_segment` marks a segment's first chunk."""
+    """Consecutive grid samples of one segment; `new_segment` marks a segment's first chunk."""
 
     segment_t0: float
     first_index: int
-    rows: np.ndarray  # (n, channels)
-    filled: np.ndarray  # (n,) True where a row was interpolated across lost samples
+    samples: np.ndarray  # (channels, n)
+    filled: np.ndarray  # (n,) True where a sample was interpolated across lost ones
     new_segment: bool
 
 
@@ -79,7 +79,7 @@ class GridResampler:
 
     def _sanitise(self, t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Drop rows with non-finite values and rows whose time does not move forward."""
-        finite = np.isfinite(t + values.sum(axis=1))  # a row sum is finite unless a value is not,
+        finite = np.isfinite(t + np.einsum("ij->i", values))  # a row sum is finite unless a value is not,
         suspects = np.flatnonzero(~finite)  # or the sum overflowed: check those rows one by one
         finite[suspects] = np.isfinite(t[suspects]) & np.isfinite(values[suspects]).all(axis=1)
         t, values = _keep(t, values, finite, self.dropped, "non_finite_rows")
@@ -105,7 +105,7 @@ class GridResampler:
         self._v = np.concatenate([self._v, v]) if len(self._v) else v
 
     def _emit(self, final: bool) -> GridChunk | None:
-        """Grid rows from `_emitted` on: all when final, else only rows whose gaps are decided."""
+        """Grid samples from `_emitted` on: all when final, else only those whose gaps are decided."""
         k, v = self._k, self._v
         if len(k) < (1 if final else 2):
             return None
@@ -115,16 +115,16 @@ class GridResampler:
             return None
         lo, hi = np.searchsorted(k, [start, end])
         if hi - lo == end - start:  # nothing lost
-            rows, filled = v[lo:hi], np.zeros(end - start, dtype=bool)
+            samples, filled = np.ascontiguousarray(v[lo:hi].T), np.zeros(end - start, dtype=bool)
         else:
-            rows = np.empty((end - start, v.shape[1]))
-            rows[k[lo:hi] - start] = v[lo:hi]
+            samples = np.empty((v.shape[1], end - start))
+            samples[:, k[lo:hi] - start] = v[lo:hi].T
             filled = np.ones(end - start, dtype=bool)
             filled[k[lo:hi] - start] = False
-        edge = self._fill_cubic(rows, np.flatnonzero(filled) + start, start)
+        edge = self._fill_cubic(samples, np.flatnonzero(filled) + start, start)
         for gap_start, gap_end in true_runs(edge):
-            rows[gap_start:gap_end] = self._fill(start + gap_start, start + gap_end)
-        chunk = GridChunk(self._t0, start, rows, filled, new_segment=self._fresh)
+            samples[:, gap_start:gap_end] = self._fill(start + gap_start, start + gap_end).T
+        chunk = GridChunk(self._t0, start, samples, filled, new_segment=self._fresh)
         self._fresh = False
         self._emitted = end
         # Keep the two raw samples before the emit point for the next gap's cubic.
@@ -132,13 +132,13 @@ class GridResampler:
         self._k, self._v = k[keep_from:], v[keep_from:]
         return chunk
 
-    def _fill_cubic(self, rows: np.ndarray, missing: np.ndarray, start: int) -> np.ndarray:
-        """Fill every missing row that has two held samples on each side, all at once.
+    def _fill_cubic(self, samples: np.ndarray, missing: np.ndarray, start: int) -> np.ndarray:
+        """Fill every missing sample that has two held samples on each side, all at once.
 
-        Returns a mask (over `rows`) of the rows left for `_fill`: gaps at a segment's edge.
+        Returns a mask (over `samples`) of those left for `_fill`: gaps at a segment's edge.
         """
         k, v = self._k, self._v
-        left_over = np.zeros(len(rows), dtype=bool)
+        left_over = np.zeros(samples.shape[1], dtype=bool)
         if not len(missing):
             return left_over
         after = np.searchsorted(k, missing)
@@ -154,7 +154,7 @@ class GridResampler:
                 if a != b:
                     weight = weight * (x - xs[:, b]) / (xs[:, a] - xs[:, b])
             out = out + weight[:, None] * v[support[:, a]]
-        rows[missing[full] - start] = out
+        samples[:, missing[full] - start] = out.T
         return left_over
 
     def _fill(self, lo: int, hi: int) -> np.ndarray:
