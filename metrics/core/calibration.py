@@ -64,20 +64,30 @@ def long_axes(f_standing: np.ndarray) -> np.ndarray:
 def flexion_axes(moment: np.ndarray, count: np.ndarray, min_count: int, along: np.ndarray) -> np.ndarray:
     """Unit flexion axes normal to the long axes (..., 3); nominal z until enough motion was seen.
 
-    The gyro's second moment is projected off the long axis first, so the twist of a
-    segment about itself cannot tilt the estimate.
+    The principal axis of the gyro's second moment within the plane normal to the long axis,
+    so the twist of a segment about itself cannot tilt the estimate: in that plane's basis
+    (u, v) the moment is a symmetric 2 × 2 matrix [[m_uu, m_uv], [m_uv, m_vv]] whose major
+    axis lies at ½·atan2(2·m_uv, m_uu − m_vv) from u.
     """
-    projection = np.eye(3) - along[..., :, None] * along[..., None, :]
-    _, vectors = np.linalg.eigh(projection @ moment @ projection)
-    axis = vectors[..., -1]
-    nominal = NOMINAL_Z - (along @ NOMINAL_Z)[..., None] * along
-    axis = np.where((count >= min_count)[..., None], axis, nominal)
-    axis = axis * np.where(axis @ NOMINAL_Z >= 0, 1.0, -1.0)[..., None]
-    return axis / np.linalg.norm(axis, axis=-1, keepdims=True)
+    u = NOMINAL_Z - (along @ NOMINAL_Z)[..., None] * along  # nominal z, made normal to the long axis
+    u /= np.linalg.norm(u, axis=-1, keepdims=True)
+    v = cross(along, u)
+    mu, mv = ((moment @ x[..., None])[..., 0] for x in (u, v))
+    m_uu, m_uv, m_vv = (np.sum(x * y, axis=-1) for x, y in ((u, mu), (u, mv), (v, mv)))
+    angle = np.where(count >= min_count, 0.5 * np.arctan2(2 * m_uv, m_uu - m_vv), 0.0)
+    axis = np.cos(angle)[..., None] * u + np.sin(angle)[..., None] * v
+    return axis * np.where(axis @ NOMINAL_Z >= 0, 1.0, -1.0)[..., None]
 
 
 def sagittal_bases(axis: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(a, b): each long axis and forward axis, both normal to the flexion `axis` (..., 3)."""
     a = along - np.sum(along * axis, axis=-1, keepdims=True) * axis
     a /= np.linalg.norm(a, axis=-1, keepdims=True)
-    return a, np.cross(axis, a)
+    return a, cross(axis, a)
+
+
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a × b over the last axis (np.cross costs ten times more on small stacks)."""
+    return np.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
+                     a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+                     a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], axis=-1)

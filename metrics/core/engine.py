@@ -94,14 +94,26 @@ def estimate_sample_rate(t: np.ndarray) -> float:
     return float(1.0 / np.median(steps))
 
 
-class _BlockCalibration:
-    """Per-block statistics and the projection they give each next block.
+@dataclass
+class _Projection:
+    """Per block (k): each sensor's gyro (bias removed) along its flexion, long and forward axes,
+    `gyro @ ω + offset`, and specific force along its long, forward and flexion axes, `accel @ f`."""
 
-    A projection maps the 24 raw channels to `matrix @ samples + offset`: rows 4·q + sensor
-    for the quantities q = gyro (bias removed) along the flexion, long and forward axes,
-    then specific force along the long, forward and flexion axes. Only the gyro rows
-    (the first 12) have an offset.
-    """
+    gyro: np.ndarray  # (k, sensors, 3 quantities, 3 components)
+    accel: np.ndarray  # (k, sensors, 3, 3)
+    offset: np.ndarray  # (k, sensors, 3)
+
+    def __getitem__(self, blocks: slice) -> _Projection:
+        return _Projection(self.gyro[blocks], self.accel[blocks], self.offset[blocks])
+
+    @staticmethod
+    def join(parts: list[_Projection]) -> _Projection:
+        return _Projection(*(np.concatenate([getattr(p, name) for p in parts])
+                             for name in ("gyro", "accel", "offset")))
+
+
+class _BlockCalibration:
+    """Per-block statistics and the projection they give each next block."""
 
     def __init__(self, rate: float) -> None:
         self.block = int(round(BLOCK_S * rate))
@@ -112,14 +124,11 @@ class _BlockCalibration:
         self.current = self._projections(self.moments.sum(axis=0)[None], self.counts.sum(axis=0)[None],
                                          *(x[None] for x in self.standing))
 
-    def add_blocks(self, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Statistics of complete blocks (24 channels, k, block); the projections after each,
-        (k, 24, 24) and (k, 24)."""
-        imu = blocks.reshape(4, 6, *blocks.shape[1:])
-        accel, gyro = imu[:, :3], imu[:, 3:]
-        speed2 = gyro[:, 0] ** 2 + gyro[:, 1] ** 2 + gyro[:, 2] ** 2
-        moments, counts = cal.gyro_moments(gyro, speed2)
-        still, f_mean, g_mean = cal.standing_means(accel, gyro, speed2)
+    def add_blocks(self, parts: list[np.ndarray]) -> _Projection:
+        """Statistics of complete blocks, given in order as (24 channels, k, block) arrays; the
+        projection after each block."""
+        stats = [self._statistics(blocks) for blocks in parts if blocks.shape[1]]
+        moments, counts, still, f_mean, g_mean = (np.concatenate(x) for x in zip(*stats, strict=True))
         # Sums over the last AXIS_BLOCKS blocks, always adding the same blocks in the same order.
         moments = np.concatenate([self.moments, moments])
         counts = np.concatenate([self.counts, counts])
@@ -133,23 +142,24 @@ class _BlockCalibration:
         standing = np.concatenate([[True], still])
         latest = np.maximum.accumulate(np.where(standing, np.arange(len(f_mean)), 0))[1:]
         self.standing = (f_mean[latest[-1]], g_mean[latest[-1]])
-        matrix, offset = self._projections(moment_sum, count_sum, f_mean[latest], g_mean[latest])
-        self.current = matrix[-1:], offset[-1:]
-        return matrix, offset
+        projection = self._projections(moment_sum, count_sum, f_mean[latest], g_mean[latest])
+        self.current = projection[-1:]
+        return projection
+
+    @staticmethod
+    def _statistics(blocks: np.ndarray) -> tuple[np.ndarray, ...]:
+        imu = blocks.reshape(4, 6, *blocks.shape[1:])
+        accel, gyro = imu[:, :3], imu[:, 3:]
+        speed2 = gyro[:, 0] ** 2 + gyro[:, 1] ** 2 + gyro[:, 2] ** 2
+        return (*cal.gyro_moments(gyro, speed2), *cal.standing_means(accel, gyro, speed2))
 
     def _projections(self, moment: np.ndarray, count: np.ndarray, f_mean: np.ndarray,
-                     bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                     bias: np.ndarray) -> _Projection:
         along = cal.long_axes(f_mean)
         axis = cal.flexion_axes(moment, count, self.min_moving, along)
         a, b = cal.sagittal_bases(axis, along)
-        k = len(moment)
-        matrix = np.zeros((k, 6, 4, 4, 6))  # (block, quantity, sensor out, sensor in, channel)
-        sensors = np.arange(4)
-        gyro_axes = np.stack([axis, a, b], axis=1)  # (k, quantity, sensor, component)
-        matrix[:, :3, sensors, sensors, 3:] = gyro_axes
-        matrix[:, 3:, sensors, sensors, :3] = np.stack([a, b, axis], axis=1)
-        offset = -np.einsum("bqsk,bsk->bqs", gyro_axes, bias)
-        return matrix.reshape(k, 24, 24), offset.reshape(k, 12)
+        gyro = np.stack([axis, a, b], axis=2)
+        return _Projection(gyro, np.stack([a, b, axis], axis=2), -np.einsum("bsqk,bsk->bsq", gyro, bias))
 
 
 @dataclass
@@ -178,8 +188,10 @@ class _Segment:
         self.tail = np.empty((24, 0))  # the latest raw samples: the block in progress, fault context
         self.shank_accel = np.empty((6, 0))  # raw specific force of the left, then right shank
         self.phi = np.empty((4, 0))
-        self.p = np.empty((4, 0))  # specific force turned by φ (strides.turned_force)
-        self.q = np.empty((4, 0))
+        # Running sums (from the segment's start, up to each sample) of the specific force turned
+        # by φ (strides.turned_force): a stride's mean force is the difference of two of them.
+        self.p_sum = np.empty((4, 0))
+        self.q_sum = np.empty((4, 0))
         self.ws = np.empty((4, 0))
         self.filled = np.empty(0, dtype=bool)  # interpolated across lost samples
         self.clipped = np.empty(0, dtype=bool)  # accelerometer clipped beyond repair
@@ -215,39 +227,42 @@ class _Segment:
         ws, phi, p, q = self._signals(self._project(channels))
         self.tail = np.concatenate([self.tail, channels[:, -self.cal.block:]], axis=1)[:, -self.cal.block:]
         shank_accel = channels.reshape(4, 6, -1)[1::2, :3].reshape(6, -1)
-        for name, new in (("shank_accel", shank_accel), ("ws", ws), ("phi", phi), ("p", p), ("q", q),
-                          ("filled", filled), ("clipped", clipped), ("flat", flat), ("rail", rail)):
+        p_sum, q_sum = (_running_sum(x, total[:, -1] if self.held else None)
+                        for x, total in ((p, self.p_sum), (q, self.q_sum)))
+        for name, new in (("shank_accel", shank_accel), ("ws", ws), ("phi", phi), ("p_sum", p_sum),
+                          ("q_sum", q_sum), ("filled", filled), ("clipped", clipped), ("flat", flat),
+                          ("rail", rail)):
             setattr(self, name, np.concatenate([getattr(self, name), new], axis=-1))
 
     def _project(self, channels: np.ndarray) -> np.ndarray:
-        """Samples projected on the sagittal axes, each with the calibration of the blocks before it.
+        """Samples projected on the sagittal axes, each with the calibration of the blocks before it:
+        (6 quantities, 4 sensors, n), the quantities in `_Projection` order (gyro, then accel).
 
         Blocks are counted from the segment's start; a block's statistics serve from the next
         block on, so the result never depends on how the samples were chunked.
         """
         size, n = self.cal.block, channels.shape[1]
         done = self.end % size  # samples of the block in progress already held
-        complete = (done + n) // size
-        matrix, offset = self.cal.current
-        if complete:
-            blocks = np.concatenate([self.tail[:, self.tail.shape[1] - done:],
-                                     channels[:, : complete * size - done]], axis=1)
-            new_matrix, new_offset = self.cal.add_blocks(blocks.reshape(24, complete, size))
-            matrix = np.concatenate([matrix, new_matrix])
-            offset = np.concatenate([offset, new_offset])
-        out = np.empty_like(channels)
-        head = min(size - done, n)  # samples 0..head use matrix 0, then one block each
+        head = min(size - done, n)  # samples 0..head complete that block, then one block each
         full = (n - head) // size
-        for lo, hi, k in ((0, head, 0), (head + full * size, n, 1 + full)):
-            if hi > lo:
-                np.matmul(matrix[k], channels[:, lo:hi], out=out[:, lo:hi])
-                out[:12, lo:hi] += offset[k][:, None]
-        if full:
-            middle = slice(head, head + full * size)
-            stacked = out[:, middle].reshape(24, full, size)
-            np.matmul(matrix[1: 1 + full], channels[:, middle].reshape(24, full, size).transpose(1, 0, 2),
-                      out=stacked.transpose(1, 0, 2))
-            stacked[:12] += offset[1: 1 + full].T[:, :, None]
+        projection = self.cal.current
+        if done + n >= size:
+            first = np.concatenate([self.tail[:, self.tail.shape[1] - done:], channels[:, :head]], axis=1)
+            middle = channels[:, head: head + full * size].reshape(24, full, size)
+            projection = _Projection.join([projection, self.cal.add_blocks([first[:, None], middle])])
+        imu = channels.reshape(4, 6, n)
+        out = np.empty((6, 4, n))
+        pieces = [(slice(0, head), 1, 0), (slice(head, head + full * size), full, 1),
+                  (slice(head + full * size, n), 1, 1 + full)]
+        for samples, blocks, k in pieces:
+            width = samples.stop - samples.start
+            if not width:
+                continue
+            source = imu[:, :, samples].reshape(4, 6, blocks, -1).transpose(2, 0, 1, 3)
+            target = out[:, :, samples].reshape(6, 4, blocks, -1).transpose(2, 1, 0, 3)
+            np.matmul(projection.gyro[k: k + blocks], source[:, :, 3:], out=target[:, :, :3])
+            np.matmul(projection.accel[k: k + blocks], source[:, :, :3], out=target[:, :, 3:])
+            target[:, :, :3] += projection.offset[k: k + blocks, :, :, None]
         return out
 
     def _signals(self, projected: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -257,7 +272,7 @@ class _Segment:
         sensor's forward and flexion axes about it: the twist ψ (the long-axis rate,
         integrated and high-passed) is undone before projecting on the sagittal plane.
         """
-        p = projected.reshape(6, 4, -1)
+        p = projected
         twist = self._twist(p[1]).astype(np.float32)  # float32 trig: 1e-7 rad is plenty
         cos, sin = np.cos(twist), np.sin(twist)
         w = p[0] * cos + p[2] * sin
@@ -297,15 +312,13 @@ class _Segment:
                      for x in (flat, rail))
 
     def find_strides(self, body: Body, final: bool, skipped: Counter) -> list[_Found]:
-        p_sum, q_sum = (np.concatenate([np.zeros((4, 1)), np.cumsum(x, axis=1)], axis=1)
-                        for x in (self.p, self.q))
-        found = [self._leg_strides(side, p_sum, q_sum, body, skipped) for side in range(len(LEGS))]
+        found = [self._leg_strides(side, body, skipped) for side in range(len(LEGS))]
         if final:
             self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
         self._trim()
         return [f for f in found if f is not None]
 
-    def _leg_strides(self, side: int, p_sum: np.ndarray, q_sum: np.ndarray, body: Body,
+    def _leg_strides(self, side: int, body: Body,
                      skipped: Counter) -> _Found | None:
         leg, thigh, shank = LEGS[side], 2 * side, 2 * side + 1
         rate, off = self.rate, self.offset
@@ -321,7 +334,7 @@ class _Segment:
             return None
         toe = toe_offs(self.phi[thigh], start, mid, rate)
         thigh_signals, shank_signals = (
-            SegmentSignals(self.ws[s], self.phi[s], p_sum[s], q_sum[s]) for s in (thigh, shank))
+            SegmentSignals(self.ws[s], self.phi[s], self.p_sum[s], self.q_sum[s]) for s in (thigh, shank))
         faults = self._sensor_faults(start, end, side)
         filled = np.concatenate([[0], np.cumsum(self.filled)])
         impact_end = np.minimum(start + seconds(IMPACT_S, rate), len(self.filled))
@@ -398,9 +411,18 @@ class _Segment:
         keep_from = min(marks) - int(KEEP_S * self.rate)
         drop = keep_from - self.offset
         if drop > 2 * self.rate * KEEP_S:
-            for name in ("shank_accel", "phi", "p", "q", "ws", "filled", "clipped", "flat", "rail"):
+            for name in ("shank_accel", "phi", "p_sum", "q_sum", "ws", "filled", "clipped", "flat", "rail"):
                 setattr(self, name, getattr(self, name)[..., drop:])
             self.offset += drop
+
+
+def _running_sum(x: np.ndarray, before: np.ndarray | None) -> np.ndarray:
+    """Cumulative sums along samples, continuing from `before`: added one sample at a time in the
+    same order however the samples were chunked."""
+    if before is not None:
+        x = x.copy()
+        x[:, 0] += before
+    return np.cumsum(x, axis=1)
 
 
 def _not_running(batch: StrideBatch, length: np.ndarray, rate: float) -> np.ndarray:

@@ -43,7 +43,8 @@ class Body:
 @dataclass
 class SegmentSignals:
     """One sensor's per-sample signals: flexion rate (deg/s), its integral φ (rad), and the
-    running sums (length n + 1) of the specific force turned by φ, P and Q (m/s²)."""
+    running sums (up to and including each sample) of the specific force turned by φ, P and
+    Q (m/s²)."""
 
     rate: np.ndarray
     phi: np.ndarray
@@ -82,8 +83,8 @@ def _orientation(seg: SegmentSignals, first: np.ndarray, last: np.ndarray, secon
     `lever` holds the proximal segments' (length, signals, k) terms of the sensor's velocity.
     """
     count = last - first
-    p = (seg.p_sum[last] - seg.p_sum[first]) / count
-    q = (seg.q_sum[last] - seg.q_sum[first]) / count
+    p = (seg.p_sum[last - 1] - seg.p_sum[first - 1]) / count
+    q = (seg.q_sum[last - 1] - seg.q_sum[first - 1]) / count
     measured = np.arctan2(-q, p)
     offset = np.arctan2(G, 0.0) - measured
     for _ in range(2):  # the velocity change depends (weakly) on θ itself
