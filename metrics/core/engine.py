@@ -188,17 +188,14 @@ class _Segment:
         self.tail = np.empty((24, 0))  # the latest raw samples: the block in progress, fault context
         self.shank_accel = np.empty((6, 0))  # raw specific force of the left, then right shank
         self.phi = np.empty((4, 0))
-        # Running sums (from the segment's start, up to each sample) of the specific force turned
-        # by φ (strides.turned_force): a stride's mean force is the difference of two of them.
-        self.p_sum = np.empty((4, 0))
-        self.q_sum = np.empty((4, 0))
+        self.p = np.empty((4, 0))  # specific force turned by φ (strides.turned_force)
+        self.q = np.empty((4, 0))
         self.ws = np.empty((4, 0))
         self.filled = np.empty(0, dtype=bool)  # interpolated across lost samples
         self.clipped = np.empty(0, dtype=bool)  # accelerometer clipped beyond repair
         self.flat = np.empty((2, 0), dtype=bool)  # per leg: a gyro repeated its previous sample
         self.rail = np.empty((2, 0), dtype=bool)  # per leg: a gyro sat on a large value (its rail)
         self.declipper = Declipper()
-        self.twist_sum = np.zeros(4)
         self.twist_state = np.zeros((4, 1))
         self.scan_from = {leg: 0 for leg in LEGS}
         self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
@@ -227,10 +224,8 @@ class _Segment:
         ws, phi, p, q = self._signals(self._project(channels))
         self.tail = np.concatenate([self.tail, channels[:, -self.cal.block:]], axis=1)[:, -self.cal.block:]
         shank_accel = channels.reshape(4, 6, -1)[1::2, :3].reshape(6, -1)
-        p_sum, q_sum = (_running_sum(x, total[:, -1] if self.held else None)
-                        for x, total in ((p, self.p_sum), (q, self.q_sum)))
-        for name, new in (("shank_accel", shank_accel), ("ws", ws), ("phi", phi), ("p_sum", p_sum),
-                          ("q_sum", q_sum), ("filled", filled), ("clipped", clipped), ("flat", flat),
+        for name, new in (("shank_accel", shank_accel), ("ws", ws), ("phi", phi), ("p", p),
+                          ("q", q), ("filled", filled), ("clipped", clipped), ("flat", flat),
                           ("rail", rail)):
             setattr(self, name, np.concatenate([getattr(self, name), new], axis=-1))
 
@@ -287,14 +282,15 @@ class _Segment:
         return (w, phi, *turned_force(p[3], f_b, phi))
 
     def _twist(self, long_axis_rate: np.ndarray) -> np.ndarray:
-        """ψ (rad): the long-axis rate integrated, minus its slow mean (first-order high-pass)."""
+        """ψ (rad): the long-axis rate integrated, minus its slow mean m (first-order high-pass).
+
+        With steps s = rate·dt, the integral r and m[n] = (1 − α)·m[n−1] + α·r[n], the
+        difference ψ = r − m obeys ψ[n] = (1 − α)·(ψ[n−1] + s[n]): one first-order filter.
+        """
         steps = long_axis_rate * (np.radians(1.0) / self.rate)
-        steps[:, 0] += self.twist_sum
-        raw = np.cumsum(steps, axis=1)
-        self.twist_sum = raw[:, -1]
-        mean, self.twist_state = lfilter([TWIST_ALPHA], [1, TWIST_ALPHA - 1], raw, axis=1,
-                                         zi=self.twist_state)
-        return raw - mean
+        twist, self.twist_state = lfilter([1 - TWIST_ALPHA], [1, TWIST_ALPHA - 1], steps, axis=1,
+                                          zi=self.twist_state)
+        return twist
 
     def _gyro_faults(self, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per leg and sample: a gyro repeated its previous sample on every axis (flat), or held
@@ -334,7 +330,7 @@ class _Segment:
             return None
         toe = toe_offs(self.phi[thigh], start, mid, rate)
         thigh_signals, shank_signals = (
-            SegmentSignals(self.ws[s], self.phi[s], self.p_sum[s], self.q_sum[s]) for s in (thigh, shank))
+            SegmentSignals(self.ws[s], self.phi[s], self.p[s], self.q[s]) for s in (thigh, shank))
         faults = self._sensor_faults(start, end, side)
         filled = np.concatenate([[0], np.cumsum(self.filled)])
         impact_end = np.minimum(start + seconds(IMPACT_S, rate), len(self.filled))
@@ -411,18 +407,9 @@ class _Segment:
         keep_from = min(marks) - int(KEEP_S * self.rate)
         drop = keep_from - self.offset
         if drop > 2 * self.rate * KEEP_S:
-            for name in ("shank_accel", "phi", "p_sum", "q_sum", "ws", "filled", "clipped", "flat", "rail"):
+            for name in ("shank_accel", "phi", "p", "q", "ws", "filled", "clipped", "flat", "rail"):
                 setattr(self, name, getattr(self, name)[..., drop:])
             self.offset += drop
-
-
-def _running_sum(x: np.ndarray, before: np.ndarray | None) -> np.ndarray:
-    """Cumulative sums along samples, continuing from `before`: added one sample at a time in the
-    same order however the samples were chunked."""
-    if before is not None:
-        x = x.copy()
-        x[:, 0] += before
-    return np.cumsum(x, axis=1)
 
 
 def _not_running(batch: StrideBatch, length: np.ndarray, rate: float) -> np.ndarray:

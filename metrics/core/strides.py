@@ -9,7 +9,7 @@ gives). The sagittal basis already holds the segment's long axis from standing
 of integration enters each k, so gyro drift stays below bias × stride time, and the
 mean over a stride of several g of swing and impact acceleration is exactly what
 cancels. Closed form: the engine keeps, per sample, the specific force turned by φ,
-P = f_a sin φ + f_b cos φ and Q = f_a cos φ − f_b sin φ, as running sums; a stride's
+P = f_a sin φ + f_b cos φ and Q = f_a cos φ − f_b sin φ; a stride's
 world-frame mean is (⟨P⟩, −⟨Q⟩) turned by k, so k = atan2(g + Δv_z/T, Δv_x/T) −
 atan2(−⟨Q⟩, ⟨P⟩), and |(⟨P⟩, ⟨Q⟩)| ≈ |g + Δv/T| is a sanity check.
 """
@@ -43,13 +43,12 @@ class Body:
 @dataclass
 class SegmentSignals:
     """One sensor's per-sample signals: flexion rate (deg/s), its integral φ (rad), and the
-    running sums (up to and including each sample) of the specific force turned by φ, P and
-    Q (m/s²)."""
+    specific force turned by φ, P and Q (m/s², see `turned_force`)."""
 
     rate: np.ndarray
     phi: np.ndarray
-    p_sum: np.ndarray
-    q_sum: np.ndarray
+    p: np.ndarray
+    q: np.ndarray
 
 
 def turned_force(f_a: np.ndarray, f_b: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,8 +82,9 @@ def _orientation(seg: SegmentSignals, first: np.ndarray, last: np.ndarray, secon
     `lever` holds the proximal segments' (length, signals, k) terms of the sensor's velocity.
     """
     count = last - first
-    p = (seg.p_sum[last - 1] - seg.p_sum[first - 1]) / count
-    q = (seg.q_sum[last - 1] - seg.q_sum[first - 1]) / count
+    bounds = np.column_stack([first, last]).ravel()  # reduceat sums [first, last) at even places
+    p = np.add.reduceat(seg.p, bounds)[::2] / count
+    q = np.add.reduceat(seg.q, bounds)[::2] / count
     measured = np.arctan2(-q, p)
     offset = np.arctan2(G, 0.0) - measured
     for _ in range(2):  # the velocity change depends (weakly) on θ itself
