@@ -51,7 +51,7 @@ SWING_HOLE_S = 0.055  # a longer hole in the swing hides the peaks: skip the str
 IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: doubt that stride's own orientation
 # A long feed is handled PUSH_SAMPLES at a time (arrays stay in cache and the allocator reuses them),
 # and scanned for strides every SCAN_SAMPLES (the fixed cost of a scan is spread over many strides).
-PUSH_SAMPLES = 8192
+PUSH_SAMPLES = 16384
 SCAN_SAMPLES = 32768
 
 

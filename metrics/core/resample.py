@@ -48,7 +48,7 @@ class GridResampler:
         self.dropped: Counter = Counter()
         self._t0: float | None = None
         self._k = np.empty(0, dtype=np.int64)  # grid indices of held raw samples
-        self._v = np.empty((0, 0))
+        self._v = _Rows(0)
         self._emitted = 0  # grid index of the next row to emit
         self._last_t = -np.inf
 
@@ -92,7 +92,7 @@ class GridResampler:
     def _start_segment(self, t0: float, channels: int) -> None:
         self._t0 = t0
         self._k = np.empty(0, dtype=np.int64)
-        self._v = np.empty((0, channels))
+        self._v = _Rows(channels)
         self._emitted = 0
         self._fresh = True
 
@@ -102,7 +102,7 @@ class GridResampler:
         keep = np.diff(k, prepend=self._k[-1] if len(self._k) else k[0] - 1) > 0
         k, v = _keep(k, v, keep, self.dropped, "same_instant_rows")
         self._k = np.concatenate([self._k, k]) if len(self._k) else k
-        self._v = np.concatenate([self._v, v]) if len(self._v) else v
+        self._v.append(v)
 
     def _emit(self, final: bool) -> GridChunk | None:
         """Grid samples from `_emitted` on: all when final, else only those whose gaps are decided."""
@@ -114,13 +114,15 @@ class GridResampler:
         if end <= start:
             return None
         lo, hi = np.searchsorted(k, [start, end])
-        if hi - lo == end - start:  # nothing lost
-            samples, filled = np.ascontiguousarray(v[lo:hi].T), np.zeros(end - start, dtype=bool)
-        else:
-            samples = np.empty((v.shape[1], end - start))
-            samples[:, k[lo:hi] - start] = v[lo:hi].T
-            filled = np.ones(end - start, dtype=bool)
-            filled[k[lo:hi] - start] = False
+        samples = np.empty((v.channels, end - start))
+        filled = np.ones(end - start, dtype=bool)
+        filled[k[lo:hi] - start] = False
+        for first, rows in v.spans(lo, hi):
+            present = k[first: first + len(rows)] - start
+            if present[-1] - present[0] == len(rows) - 1:  # consecutive: a plain copy
+                samples[:, present[0]: present[-1] + 1] = rows.T
+            else:
+                samples[:, present] = rows.T
         edge = self._fill_cubic(samples, np.flatnonzero(filled) + start, start)
         for gap_start, gap_end in true_runs(edge):
             samples[:, gap_start:gap_end] = self._fill(start + gap_start, start + gap_end).T
@@ -129,7 +131,8 @@ class GridResampler:
         self._emitted = end
         # Keep the two raw samples before the emit point for the next gap's cubic.
         keep_from = max(int(np.searchsorted(k, end)) - 2, 0)
-        self._k, self._v = k[keep_from:], v[keep_from:]
+        self._k = k[keep_from:]
+        v.keep_from(keep_from)
         return chunk
 
     def _fill_cubic(self, samples: np.ndarray, missing: np.ndarray, start: int) -> np.ndarray:
@@ -147,13 +150,13 @@ class GridResampler:
         left_over[missing[~full] - start] = True
         support, x = support[full], missing[full].astype(float)
         xs = k[support].astype(float)
-        out = np.zeros((len(x), v.shape[1]))
+        out = np.zeros((len(x), v.channels))
         for a in range(4):
             weight = np.ones(len(x))
             for b in range(4):
                 if a != b:
                     weight = weight * (x - xs[:, b]) / (xs[:, a] - xs[:, b])
-            out = out + weight[:, None] * v[support[:, a]]
+            out = out + weight[:, None] * v.take(support[:, a])
         samples[:, missing[full] - start] = out.T
         return left_over
 
@@ -163,7 +166,45 @@ class GridResampler:
         before = after - 1
         support = [i for i in (before - 1, before, after, after + 1) if 0 <= i < len(k)]
         xs = k[support].astype(float)
-        return lagrange(xs, v[support], np.arange(lo, hi, dtype=float))
+        return lagrange(xs, v.take(np.array(support)), np.arange(lo, hi, dtype=float))
+
+
+class _Rows:
+    """Raw rows held by the resampler: the few kept from before and the newest feed, in order,
+    without copying the feed onto them."""
+
+    def __init__(self, channels: int) -> None:
+        self.channels = channels
+        self._parts: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._parts)
+
+    def append(self, rows: np.ndarray) -> None:
+        if len(rows):
+            self._parts.append(rows)
+
+    def spans(self, lo: int, hi: int) -> list[tuple[int, np.ndarray]]:
+        """Rows lo..hi as (index of the first, rows) pieces."""
+        out, first = [], 0
+        for part in self._parts:
+            a, b = max(lo - first, 0), min(hi - first, len(part))
+            if a < b:
+                out.append((first + a, part[a:b]))
+            first += len(part)
+        return out
+
+    def take(self, index: np.ndarray) -> np.ndarray:
+        out = np.empty((len(index), self.channels))
+        for first, rows in self.spans(0, len(self)):
+            mine = (index >= first) & (index < first + len(rows))
+            out[mine] = rows[index[mine] - first]
+        return out
+
+    def keep_from(self, lo: int) -> None:
+        """Drop rows before lo; the few left are copied so the feed they came from can go."""
+        kept = [rows for _, rows in self.spans(lo, len(self))]
+        self._parts = [np.concatenate(kept)] if kept else []
 
 
 def _keep(t: np.ndarray, values: np.ndarray, keep: np.ndarray, dropped: Counter,
