@@ -3,6 +3,7 @@
 import pytest
 
 from metrics.core import StrideEngine, analyze
+from metrics.core.engine import SCAN_SAMPLES
 from metrics.simulator import Phase, SensorErrors, simulate, standard_session
 from tests.metrics.helpers import body_of, recording_of
 
@@ -30,6 +31,20 @@ def test_streaming_equals_batch(session, sizes):
     batch, _ = analyze(recording, body)
     assert len(batch) > 80
     assert [s.to_dict() for s in _stream(recording, body, sizes)] == [s.to_dict() for s in batch]
+
+
+def test_streaming_equals_batch_across_many_pushes_and_scans():
+    """Longer than the engine's batch pieces (PUSH_SAMPLES, SCAN_SAMPLES), with a lost stretch."""
+    phases = [Phase("stand", 4.0), Phase("run", 200.0, 3.8), Phase("stand", 3.0), Phase("run", 140.0, 5.0)]
+    sim = simulate(phases, sample_rate=200, seed=8, errors=SensorErrors(packet_loss=0.03))
+    recording, body = recording_of(sim), body_of(sim)
+    lost = (recording.t > 100.0) & (recording.t < 100.5)
+    recording.t, recording.imu = recording.t[~lost], recording.imu[~lost]
+    assert len(recording.t) > 2 * SCAN_SAMPLES
+    batch, _ = analyze(recording, body)
+    assert len(batch) > 500
+    for sizes in ([4999], [1, 7, 130, 3, 999]):
+        assert [s.to_dict() for s in _stream(recording, body, sizes)] == [s.to_dict() for s in batch]
 
 
 def test_each_stride_is_emitted_right_after_its_end(session):
