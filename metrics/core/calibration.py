@@ -7,7 +7,9 @@
   the nominal z axis, which mounting errors of ≲ 10° cannot flip.
 - Long axis: while standing the segment is vertical (SPEC §3, θ ≈ 0), so gravity
   gives the long axis in the sensor frame (nominal x until the runner has stood
-  still); the mean gyro then is the bias.
+  still); the mean gyro then is the bias. Standing is judged by the spread of the
+  signals about their block means, so a large gyro bias or a noisy part is measured,
+  not mistaken for motion.
 - Sagittal basis: that long axis and the forward axis, both normal to the flexion
   axis, which is estimated from the gyro with the long-axis component removed.
 """
@@ -20,8 +22,9 @@ G = 9.81
 NOMINAL_X = np.array([1.0, 0.0, 0.0])
 NOMINAL_Z = np.array([0.0, 0.0, 1.0])
 MOVING_DPS = 60.0  # samples faster than this feed the flexion-axis estimate
-STATIC_GYRO_DPS = 15.0
-STATIC_ACCEL_MS2 = 0.8
+STILL_GYRO_DPS = 15.0  # standing: no gyro sample further than this from the block's mean …
+MAX_GYRO_BIAS_DPS = 30.0  # … which is the bias, at most this
+STILL_ACCEL_MS2 = 0.8  # rms spread of the specific force about its mean, and |mean| − g, at most this
 UPRIGHT_DEG = 30.0  # a static sensor further than this from its nominal "down" is not standing
 
 
@@ -43,14 +46,20 @@ def gyro_moments(gyro: np.ndarray, speed2: np.ndarray) -> tuple[np.ndarray, np.n
 def standing_means(accel: np.ndarray, gyro: np.ndarray, speed2: np.ndarray) -> tuple[np.ndarray, ...]:
     """Per block (sensors, 3, blocks, n): whether every sensor stood still and upright, and the
     mean specific force and gyro of each sensor (blocks, sensors, 3)."""
-    still = speed2.max(axis=(0, 2)) <= STATIC_GYRO_DPS**2
     f_mean = accel.mean(axis=3).transpose(2, 0, 1)
     g_mean = gyro.mean(axis=3).transpose(2, 0, 1)
+    still = speed2.max(axis=(0, 2)) <= (MAX_GYRO_BIAS_DPS + STILL_GYRO_DPS) ** 2  # cheap first look
     if still.any():
-        norm = np.sqrt(np.sum(accel[:, :, still] ** 2, axis=1))
-        steady = np.abs(norm - G).max(axis=(0, 2)) <= STATIC_ACCEL_MS2
-        cos_down = -(f_mean[still] @ NOMINAL_X) / np.linalg.norm(f_mean[still], axis=2)
-        still[still] = steady & (cos_down >= np.cos(np.radians(UPRIGHT_DEG))).all(axis=1)
+        f_dev = accel[:, :, still] - f_mean[still].transpose(1, 2, 0)[..., None]
+        g_dev = gyro[:, :, still] - g_mean[still].transpose(1, 2, 0)[..., None]
+        f_spread = np.sqrt(np.mean(np.sum(f_dev**2, axis=1), axis=2))  # (sensors, blocks)
+        g_jump = np.sqrt(np.sum(g_dev**2, axis=1).max(axis=2))
+        f_norm = np.linalg.norm(f_mean[still], axis=2).T
+        cos_down = -(f_mean[still] @ NOMINAL_X).T / f_norm
+        ok = ((g_jump <= STILL_GYRO_DPS) & (np.linalg.norm(g_mean[still], axis=2).T <= MAX_GYRO_BIAS_DPS)
+              & (f_spread <= STILL_ACCEL_MS2) & (np.abs(f_norm - G) <= STILL_ACCEL_MS2)
+              & (cos_down >= np.cos(np.radians(UPRIGHT_DEG))))
+        still[still] = ok.all(axis=0)
     return still, f_mean, g_mean
 
 

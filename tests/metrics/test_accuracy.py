@@ -19,7 +19,12 @@ HARSH = SensorErrors(misalignment_deg=10, gyro_bias_dps=3, packet_loss=0.03)
         (3.5, 200, HARSH),
         (5.0, 100, SensorErrors(packet_loss=0.03)),
         (8.0, 200, HARSH),
+        # Off the benchmark grid: a part with a large gyro bias, a noisy part, an odd rate.
+        (3.5, 200, SensorErrors(misalignment_deg=10, gyro_bias_dps=10, packet_loss=0.03)),
+        (3.5, 200, SensorErrors(misalignment_deg=10, gyro_noise_dps=1.2, accel_noise_ms2=0.32)),
+        (4.5, 104, HARSH),
     ],
+    ids=["jog-100Hz", "steady-200Hz", "fast-100Hz", "sprint-200Hz", "bias-10dps", "noise-x4", "104Hz"],
 )
 def test_strides_and_angles_meet_the_bars(speed, rate, errors):
     result = run_and_score(speed, sample_rate=rate, errors=errors, seed=11)
