@@ -1,8 +1,8 @@
 """Sensor-to-segment calibration: flexion axis from the motion, long axis and gyro bias from standing.
 
 - Flexion axis: the principal axis of the gyroscope's second moment over recent
-  moving samples (functional calibration: in running, thigh and shank rotate
-  mostly about the knee/hip flexion axis; Seel et al., "IMU-based joint angle
+  moving samples, de-twisted (functional calibration: in running, thigh and shank
+  rotate mostly about the knee/hip flexion axis; Seel et al., "IMU-based joint angle
   measurement for gait analysis", Sensors 2014). Its sign is chosen to agree with
   the nominal z axis, which mounting errors of ≲ 10° cannot flip.
 - Long axis: while standing the segment is vertical (SPEC §3, θ ≈ 0), so gravity
@@ -28,18 +28,37 @@ STILL_ACCEL_MS2 = 0.8  # rms spread of the specific force about its mean, and |m
 UPRIGHT_DEG = 30.0  # a static sensor further than this from its nominal "down" is not standing
 
 
-def gyro_moments(gyro: np.ndarray, speed2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Second moments Σ ω ωᵀ (deg²/s²) of each sensor's moving samples, and their counts, per block.
+def plane_basis(along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(u, v): an orthonormal basis of the plane normal to each long axis (..., 3); u is
+    nominal z made normal to the long axis, v = along × u."""
+    u = NOMINAL_Z - (along @ NOMINAL_Z)[..., None] * along
+    u /= np.linalg.norm(u, axis=-1, keepdims=True)
+    return u, cross(along, u)
 
-    `gyro` is (sensors, 3, blocks, n) and `speed2` its squared norms (sensors, blocks, n);
-    the results are (blocks, sensors, 3, 3) and (blocks, sensors).
+
+def gyro_moments(gyro: np.ndarray, speed2: np.ndarray, bias: np.ndarray, along: np.ndarray,
+                 cos_twist: np.ndarray, sin_twist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Second moments Σ ω ωᵀ (deg²/s²) of each sensor's moving samples, de-twisted, per block.
+
+    `gyro` is (sensors, 3, blocks, n), `speed2` its squared norms (sensors, blocks, n),
+    `bias` and `along` (blocks, sensors, 3) the gyro bias and long axis each block is seen
+    with, and the twist ψ (sensors, blocks, n) as its cosine and sine. Thigh and shank twist
+    about their long axis in step with the stride, so the flexion rotation sweeps a fan of
+    directions whose θ'²-weighted mean is off the axis at zero twist; turning each sample's
+    rate back by ψ, within the plane normal to the long axis, gathers it on one axis.
+    Returns (blocks, sensors, 3, 3) moments and (blocks, sensors) counts.
     """
     moving = speed2 > MOVING_DPS**2
-    kept = gyro * moving[:, None]
-    moments = np.empty((gyro.shape[2], gyro.shape[0], 3, 3))
-    for i in range(3):
-        for j in range(i, 3):
-            moments[:, :, i, j] = moments[:, :, j, i] = np.einsum("sbn,sbn->bs", kept[:, i], gyro[:, j])
+    u, v = plane_basis(along)
+    rate = gyro - bias.transpose(1, 2, 0)[..., None]
+    on_u = sum(rate[:, c] * u[..., c].T[:, :, None] for c in range(3))
+    on_v = sum(rate[:, c] * v[..., c].T[:, :, None] for c in range(3))
+    x = (on_u * cos_twist - on_v * sin_twist) * moving
+    y = (on_u * sin_twist + on_v * cos_twist) * moving
+    xx, xy, yy = (np.einsum("sbn,sbn->bs", p, q) for p, q in ((x, x), (x, y), (y, y)))
+    uu, uv, vv = (p[..., :, None] * q[..., None, :] for p, q in ((u, u), (u, v), (v, v)))
+    moments = (xx[..., None, None] * uu + xy[..., None, None] * (uv + uv.swapaxes(-1, -2))
+               + yy[..., None, None] * vv)
     return moments, moving.sum(axis=2).T
 
 
@@ -78,9 +97,7 @@ def flexion_axes(moment: np.ndarray, count: np.ndarray, min_count: int, along: n
     (u, v) the moment is a symmetric 2 × 2 matrix [[m_uu, m_uv], [m_uv, m_vv]] whose major
     axis lies at ½·atan2(2·m_uv, m_uu − m_vv) from u.
     """
-    u = NOMINAL_Z - (along @ NOMINAL_Z)[..., None] * along  # nominal z, made normal to the long axis
-    u /= np.linalg.norm(u, axis=-1, keepdims=True)
-    v = cross(along, u)
+    u, v = plane_basis(along)
     mu, mv = ((moment @ x[..., None])[..., 0] for x in (u, v))
     m_uu, m_uv, m_vv = (np.sum(x * y, axis=-1) for x, y in ((u, mu), (u, mv), (v, mv)))
     angle = np.where(count >= min_count, 0.5 * np.arctan2(2 * m_uv, m_uu - m_vv), 0.0)

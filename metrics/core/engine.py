@@ -113,7 +113,12 @@ class _Projection:
 
 
 class _BlockCalibration:
-    """Per-block statistics and the projection they give each next block."""
+    """Per-block statistics and the frame and projection they give each next block.
+
+    A block is seen with the long axis and gyro bias of the latest standing block before
+    it (`frames`), which fixes its twist; its de-twisted gyro then joins the flexion-axis
+    estimate of the blocks after it (`add_blocks`).
+    """
 
     def __init__(self, rate: float) -> None:
         self.block = int(round(BLOCK_S * rate))
@@ -124,11 +129,26 @@ class _BlockCalibration:
         self.current = self._projections(self.moments.sum(axis=0)[None], self.counts.sum(axis=0)[None],
                                          *(x[None] for x in self.standing))
 
-    def add_blocks(self, parts: list[np.ndarray]) -> _Projection:
-        """Statistics of complete blocks, given in order as (24 channels, k, block) arrays; the
-        projection after each block."""
-        stats = [self._statistics(blocks) for blocks in parts if blocks.shape[1]]
-        moments, counts, still, f_mean, g_mean = (np.concatenate(x) for x in zip(*stats, strict=True))
+    def frames(self, parts: list[np.ndarray]) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+        """Standing statistics of complete blocks, given in order as (24 channels, k, block)
+        arrays, and the (long axis, gyro bias) each piece of samples is seen with: the block in
+        progress, then the one after each complete block, (k + 1, sensors, 3) each."""
+        stats = [self._standing(blocks) for blocks in parts if blocks.shape[1]]
+        standing = tuple(np.concatenate(x) for x in zip(*stats, strict=True)) if stats else ()
+        f_mean, g_mean = (np.concatenate([self.standing[i][None], *([standing[1 + i]] if stats else [])])
+                          for i in range(2))
+        still = np.concatenate([[True], standing[0] if stats else []])
+        latest = np.maximum.accumulate(np.where(still, np.arange(len(f_mean)), 0))
+        return standing, cal.long_axes(f_mean[latest]), g_mean[latest]
+
+    @staticmethod
+    def _standing(blocks: np.ndarray) -> tuple[np.ndarray, ...]:
+        return cal.standing_means(blocks.reshape(4, 6, *blocks.shape[1:])[:, :3], *_gyro_of(blocks))
+
+    def add_blocks(self, standing: tuple[np.ndarray, ...], moments: np.ndarray,
+                   counts: np.ndarray) -> _Projection:
+        """Take complete blocks' standing statistics and gyro moments; the projection after each."""
+        still, f_mean, g_mean = standing
         # Sums over the last AXIS_BLOCKS blocks, always adding the same blocks in the same order.
         moments = np.concatenate([self.moments, moments])
         counts = np.concatenate([self.counts, counts])
@@ -139,19 +159,12 @@ class _BlockCalibration:
         # The latest standing block at or before each block.
         f_mean = np.concatenate([self.standing[0][None], f_mean])
         g_mean = np.concatenate([self.standing[1][None], g_mean])
-        standing = np.concatenate([[True], still])
-        latest = np.maximum.accumulate(np.where(standing, np.arange(len(f_mean)), 0))[1:]
+        standing_blocks = np.concatenate([[True], still])
+        latest = np.maximum.accumulate(np.where(standing_blocks, np.arange(len(f_mean)), 0))[1:]
         self.standing = (f_mean[latest[-1]], g_mean[latest[-1]])
         projection = self._projections(moment_sum, count_sum, f_mean[latest], g_mean[latest])
         self.current = projection[-1:]
         return projection
-
-    @staticmethod
-    def _statistics(blocks: np.ndarray) -> tuple[np.ndarray, ...]:
-        imu = blocks.reshape(4, 6, *blocks.shape[1:])
-        accel, gyro = imu[:, :3], imu[:, 3:]
-        speed2 = gyro[:, 0] ** 2 + gyro[:, 1] ** 2 + gyro[:, 2] ** 2
-        return (*cal.gyro_moments(gyro, speed2), *cal.standing_means(accel, gyro, speed2))
 
     def _projections(self, moment: np.ndarray, count: np.ndarray, f_mean: np.ndarray,
                      bias: np.ndarray) -> _Projection:
@@ -197,6 +210,7 @@ class _Segment:
         self.rail = np.empty((2, 0), dtype=bool)  # per leg: a gyro sat on a large value (its rail)
         self.declipper = Declipper()
         self.twist_state = np.zeros((4, 1))
+        self.twist_tail = np.empty((2, 4, 0), dtype=np.float32)  # cos, sin ψ of the block in progress
         self.scan_from = {leg: 0 for leg in LEGS}
         self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
         self.last = {leg: None for leg in LEGS}  # (midswing, ic) of the leg's last contact
@@ -221,7 +235,7 @@ class _Segment:
         if not channels.shape[1]:
             return
         flat, rail = self._gyro_faults(channels)
-        ws, phi, p, q = self._signals(self._project(channels))
+        ws, phi, p, q = self._signals(*self._project(channels))
         self.tail = np.concatenate([self.tail, channels[:, -self.cal.block:]], axis=1)[:, -self.cal.block:]
         shank_accel = channels.reshape(4, 6, -1)[1::2, :3].reshape(6, -1)
         for name, new in (("shank_accel", shank_accel), ("ws", ws), ("phi", phi), ("p", p),
@@ -229,47 +243,50 @@ class _Segment:
                           ("rail", rail)):
             setattr(self, name, np.concatenate([getattr(self, name), new], axis=-1))
 
-    def _project(self, channels: np.ndarray) -> np.ndarray:
+    def _project(self, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Samples projected on the sagittal axes, each with the calibration of the blocks before it:
-        (6 quantities, 4 sensors, n), the quantities in `_Projection` order (gyro, then accel).
+        (6 quantities, 4 sensors, n), the quantities in `_Projection` order (gyro, then accel),
+        and the cosine and sine of each sensor's twist ψ (4, n).
 
         Blocks are counted from the segment's start; a block's statistics serve from the next
-        block on, so the result never depends on how the samples were chunked.
+        block on, so the result never depends on how the samples were chunked. The samples
+        fall in pieces: the rest of the block in progress, whole blocks, the start of the next.
         """
         size, n = self.cal.block, channels.shape[1]
         done = self.end % size  # samples of the block in progress already held
-        head = min(size - done, n)  # samples 0..head complete that block, then one block each
+        head = min(size - done, n)
         full = (n - head) // size
-        projection = self.cal.current
-        if done + n >= size:
-            first = np.concatenate([self.tail[:, self.tail.shape[1] - done:], channels[:, :head]], axis=1)
-            middle = channels[:, head: head + full * size].reshape(24, full, size)
-            projection = _Projection.join([projection, self.cal.add_blocks([first[:, None], middle])])
-        imu = channels.reshape(4, 6, n)
-        out = np.empty((6, 4, n))
         pieces = [(slice(0, head), 1, 0), (slice(head, head + full * size), full, 1),
                   (slice(head + full * size, n), 1, 1 + full)]
-        for samples, blocks, k in pieces:
-            width = samples.stop - samples.start
-            if not width:
-                continue
-            source = imu[:, :, samples].reshape(4, 6, blocks, -1).transpose(2, 0, 1, 3)
-            target = out[:, :, samples].reshape(6, 4, blocks, -1).transpose(2, 1, 0, 3)
-            np.matmul(projection.gyro[k: k + blocks], source[:, :, 3:], out=target[:, :, :3])
-            np.matmul(projection.accel[k: k + blocks], source[:, :, :3], out=target[:, :, 3:])
-            target[:, :, :3] += projection.offset[k: k + blocks, :, :, None]
-        return out
+        pieces = [piece for piece in pieces if piece[0].stop > piece[0].start]
+        blocks = []  # the blocks this push completes: (raw, cos ψ, sin ψ) of each part
+        if done + n >= size:
+            blocks.append([np.concatenate([self.tail[:, self.tail.shape[1] - done:], channels[:, :head]],
+                                          axis=1)[:, None]])
+            blocks.append([channels[:, head: head + full * size].reshape(24, full, size)])
+        standing, along, bias = self.cal.frames([raw for raw, *_ in blocks])
+        cos, sin = self._twist(channels, pieces, along, bias)
+        projection = self.cal.current
+        if blocks:
+            for i, x in enumerate((cos, sin)):
+                blocks[0].append(np.concatenate([self.twist_tail[i][:, self.twist_tail.shape[2] - done:],
+                                                 x[:, :head]], axis=1)[:, None])
+                blocks[1].append(x[:, head: head + full * size].reshape(4, full, size))
+            moments, counts = (np.concatenate(x) for x in zip(*(
+                cal.gyro_moments(*_gyro_of(raw), bias[k: k + raw.shape[1]], along[k: k + raw.shape[1]], c, s)
+                for (raw, c, s), k in zip(blocks, (0, 1), strict=True) if raw.shape[1]), strict=True))
+            projection = _Projection.join([projection, self.cal.add_blocks(standing, moments, counts)])
+        self.twist_tail = np.concatenate([self.twist_tail, np.stack([cos, sin])], axis=2)[:, :, -size:]
+        return _apply(projection, channels, pieces), cos, sin
 
-    def _signals(self, projected: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _signals(self, projected: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> tuple[np.ndarray, ...]:
         """(w, φ, P, Q) per sensor: flexion rate, its integral, sagittal specific force turned by φ.
 
         Thigh and shank twist about their long axis through the stride, which turns the
-        sensor's forward and flexion axes about it: the twist ψ (the long-axis rate,
-        integrated and high-passed) is undone before projecting on the sagittal plane.
+        sensor's forward and flexion axes about it: the twist ψ is undone before projecting
+        on the sagittal plane.
         """
         p = projected
-        twist = self._twist(p[1]).astype(np.float32)  # float32 trig: 1e-7 rad is plenty
-        cos, sin = np.cos(twist), np.sin(twist)
         w = p[0] * cos + p[2] * sin
         f_b = p[4] * cos - p[5] * sin
         steps = np.empty_like(w)
@@ -281,16 +298,25 @@ class _Segment:
         phi = np.cumsum(steps, axis=1)
         return (w, phi, *turned_force(p[3], f_b, phi))
 
-    def _twist(self, long_axis_rate: np.ndarray) -> np.ndarray:
-        """ψ (rad): the long-axis rate integrated, minus its slow mean m (first-order high-pass).
+    def _twist(self, channels: np.ndarray, pieces: list, along: np.ndarray,
+               bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """cos ψ and sin ψ (float32) of each sensor's twist ψ: the long-axis rate integrated,
+        minus its slow mean m (a first-order high-pass).
 
         With steps s = rate·dt, the integral r and m[n] = (1 − α)·m[n−1] + α·r[n], the
         difference ψ = r − m obeys ψ[n] = (1 − α)·(ψ[n−1] + s[n]): one first-order filter.
         """
-        steps = long_axis_rate * (np.radians(1.0) / self.rate)
+        gyro = channels.reshape(4, 6, -1)[:, 3:]
+        steps = np.empty((4, channels.shape[1]))
+        for samples, blocks, k in pieces:
+            frame = slice(k, k + blocks)
+            rate = gyro[:, :, samples].reshape(4, 3, blocks, -1) - bias[frame].transpose(1, 2, 0)[..., None]
+            steps[:, samples] = (rate * along[frame].transpose(1, 2, 0)[..., None]).sum(axis=1).reshape(4, -1)
+        steps *= np.radians(1.0) / self.rate
         twist, self.twist_state = lfilter([1 - TWIST_ALPHA], [1, TWIST_ALPHA - 1], steps, axis=1,
                                           zi=self.twist_state)
-        return twist
+        twist = twist.astype(np.float32)  # float32 trig: 1e-7 rad is plenty
+        return np.cos(twist), np.sin(twist)
 
     def _gyro_faults(self, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per leg and sample: a gyro repeated its previous sample on every axis (flat), or held
@@ -410,6 +436,25 @@ class _Segment:
             for name in ("shank_accel", "phi", "p", "q", "ws", "filled", "clipped", "flat", "rail"):
                 setattr(self, name, getattr(self, name)[..., drop:])
             self.offset += drop
+
+
+def _gyro_of(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gyro (sensors, 3, ...) of raw channels (24, ...) and its squared norm."""
+    gyro = raw.reshape(4, 6, *raw.shape[1:])[:, 3:]
+    return gyro, gyro[:, 0] ** 2 + gyro[:, 1] ** 2 + gyro[:, 2] ** 2
+
+
+def _apply(projection: _Projection, channels: np.ndarray, pieces: list) -> np.ndarray:
+    """Each piece of samples through its block's projection: (6 quantities, 4 sensors, n)."""
+    imu = channels.reshape(4, 6, -1)
+    out = np.empty((6, 4, channels.shape[1]))
+    for samples, blocks, k in pieces:
+        source = imu[:, :, samples].reshape(4, 6, blocks, -1).transpose(2, 0, 1, 3)
+        target = out[:, :, samples].reshape(6, 4, blocks, -1).transpose(2, 1, 0, 3)
+        np.matmul(projection.gyro[k: k + blocks], source[:, :, 3:], out=target[:, :, :3])
+        np.matmul(projection.accel[k: k + blocks], source[:, :, :3], out=target[:, :, 3:])
+        target[:, :, :3] += projection.offset[k: k + blocks, :, :, None]
+    return out
 
 
 def _not_running(batch: StrideBatch, length: np.ndarray, rate: float) -> np.ndarray:

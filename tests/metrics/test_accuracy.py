@@ -23,8 +23,11 @@ HARSH = SensorErrors(misalignment_deg=10, gyro_bias_dps=3, packet_loss=0.03)
         (3.5, 200, SensorErrors(misalignment_deg=10, gyro_bias_dps=10, packet_loss=0.03)),
         (3.5, 200, SensorErrors(misalignment_deg=10, gyro_noise_dps=1.2, accel_noise_ms2=0.32)),
         (4.5, 104, HARSH),
+        # Twist in step with the stride, ±45° (≈ 280 deg/s rms about the long axis, SPEC §3).
+        (3.5, 200, SensorErrors(misalignment_deg=10, gyro_bias_dps=3, long_axis_rotation_deg=45)),
     ],
-    ids=["jog-100Hz", "steady-200Hz", "fast-100Hz", "sprint-200Hz", "bias-10dps", "noise-x4", "104Hz"],
+    ids=["jog-100Hz", "steady-200Hz", "fast-100Hz", "sprint-200Hz", "bias-10dps", "noise-x4", "104Hz",
+         "twist-45deg"],
 )
 def test_strides_and_angles_meet_the_bars(speed, rate, errors):
     result = run_and_score(speed, sample_rate=rate, errors=errors, seed=11)
