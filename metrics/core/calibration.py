@@ -36,30 +36,32 @@ def plane_basis(along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u, cross(along, u)
 
 
-def gyro_moments(gyro: np.ndarray, speed2: np.ndarray, bias: np.ndarray, along: np.ndarray,
-                 cos_twist: np.ndarray, sin_twist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Second moments Σ ω ωᵀ (deg²/s²) of each sensor's moving samples, de-twisted, per block.
+def detwisted_rates(frame_rates: np.ndarray, cos_twist: np.ndarray, sin_twist: np.ndarray) -> np.ndarray:
+    """The gyro's rate in the plane normal to the long axis, turned back by the twist ψ, on
+    moving samples (zero elsewhere), and 1 on moving samples: (3, sensors, n) from the
+    (long, u, v) rates (3, sensors, n).
 
-    `gyro` is (sensors, 3, blocks, n), `speed2` its squared norms (sensors, blocks, n),
-    `bias` and `along` (blocks, sensors, 3) the gyro bias and long axis each block is seen
-    with, and the twist ψ (sensors, blocks, n) as its cosine and sine. Thigh and shank twist
-    about their long axis in step with the stride, so the flexion rotation sweeps a fan of
-    directions whose θ'²-weighted mean is off the axis at zero twist; turning each sample's
-    rate back by ψ, within the plane normal to the long axis, gathers it on one axis.
-    Returns (blocks, sensors, 3, 3) moments and (blocks, sensors) counts.
+    Thigh and shank twist about their long axis in step with the stride, so the flexion
+    rotation sweeps a fan of directions whose θ'²-weighted mean is off the axis at zero twist;
+    turned back by ψ, the flexion rotation gathers on one axis.
     """
-    moving = speed2 > MOVING_DPS**2
-    u, v = plane_basis(along)
-    rate = gyro - bias.transpose(1, 2, 0)[..., None]
-    on_u = sum(rate[:, c] * u[..., c].T[:, :, None] for c in range(3))
-    on_v = sum(rate[:, c] * v[..., c].T[:, :, None] for c in range(3))
-    x = (on_u * cos_twist - on_v * sin_twist) * moving
-    y = (on_u * sin_twist + on_v * cos_twist) * moving
+    moving = np.sum(frame_rates**2, axis=0) > MOVING_DPS**2
+    on_u, on_v = frame_rates[1], frame_rates[2]
+    return np.stack([(on_u * cos_twist - on_v * sin_twist) * moving,
+                     (on_u * sin_twist + on_v * cos_twist) * moving, moving])
+
+
+def gyro_moments(rates: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Second moments Σ ω ωᵀ (deg²/s²) per block of de-twisted rates (3, sensors, blocks, n)
+    (`detwisted_rates`), seen with the long axes `along` (blocks, sensors, 3), and the counts
+    of moving samples: (blocks, sensors, 3, 3) and (blocks, sensors)."""
+    x, y, moving = rates
     xx, xy, yy = (np.einsum("sbn,sbn->bs", p, q) for p, q in ((x, x), (x, y), (y, y)))
+    u, v = plane_basis(along)
     uu, uv, vv = (p[..., :, None] * q[..., None, :] for p, q in ((u, u), (u, v), (v, v)))
     moments = (xx[..., None, None] * uu + xy[..., None, None] * (uv + uv.swapaxes(-1, -2))
                + yy[..., None, None] * vv)
-    return moments, moving.sum(axis=2).T
+    return moments, np.rint(moving.sum(axis=2).T).astype(np.int64)
 
 
 def standing_means(accel: np.ndarray, gyro: np.ndarray, speed2: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -210,7 +210,7 @@ class _Segment:
         self.rail = np.empty((2, 0), dtype=bool)  # per leg: a gyro sat on a large value (its rail)
         self.declipper = Declipper()
         self.twist_state = np.zeros((4, 1))
-        self.twist_tail = np.empty((2, 4, 0), dtype=np.float32)  # cos, sin ψ of the block in progress
+        self.rate_tail = np.empty((3, 4, 0))  # de-twisted gyro of the block in progress
         self.scan_from = {leg: 0 for leg in LEGS}
         self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
         self.last = {leg: None for leg in LEGS}  # (midswing, ic) of the leg's last contact
@@ -259,24 +259,23 @@ class _Segment:
         pieces = [(slice(0, head), 1, 0), (slice(head, head + full * size), full, 1),
                   (slice(head + full * size, n), 1, 1 + full)]
         pieces = [piece for piece in pieces if piece[0].stop > piece[0].start]
-        blocks = []  # the blocks this push completes: (raw, cos ψ, sin ψ) of each part
+        blocks = []  # the raw samples of the blocks this push completes
         if done + n >= size:
-            blocks.append([np.concatenate([self.tail[:, self.tail.shape[1] - done:], channels[:, :head]],
-                                          axis=1)[:, None]])
-            blocks.append([channels[:, head: head + full * size].reshape(24, full, size)])
-        standing, along, bias = self.cal.frames([raw for raw, *_ in blocks])
-        cos, sin = self._twist(channels, pieces, along, bias)
+            blocks.append(np.concatenate([self.tail[:, self.tail.shape[1] - done:], channels[:, :head]],
+                                         axis=1)[:, None])
+            blocks.append(channels[:, head: head + full * size].reshape(24, full, size))
+        standing, along, bias = self.cal.frames(blocks)
+        rates = _frame_rates(channels, pieces, along, bias)  # (long, u, v) × sensors × n
+        cos, sin = self._twist(rates[0])
+        detwisted = cal.detwisted_rates(rates, cos, sin)
         projection = self.cal.current
         if blocks:
-            for i, x in enumerate((cos, sin)):
-                blocks[0].append(np.concatenate([self.twist_tail[i][:, self.twist_tail.shape[2] - done:],
-                                                 x[:, :head]], axis=1)[:, None])
-                blocks[1].append(x[:, head: head + full * size].reshape(4, full, size))
-            moments, counts = (np.concatenate(x) for x in zip(*(
-                cal.gyro_moments(*_gyro_of(raw), bias[k: k + raw.shape[1]], along[k: k + raw.shape[1]], c, s)
-                for (raw, c, s), k in zip(blocks, (0, 1), strict=True) if raw.shape[1]), strict=True))
+            held = self.rate_tail[:, :, self.rate_tail.shape[2] - done:]
+            first = np.concatenate([held, detwisted[:, :, :head]], axis=2)[:, :, None]
+            middle = detwisted[:, :, head: head + full * size].reshape(3, 4, full, size)
+            moments, counts = cal.gyro_moments(np.concatenate([first, middle], axis=2), along[: 1 + full])
             projection = _Projection.join([projection, self.cal.add_blocks(standing, moments, counts)])
-        self.twist_tail = np.concatenate([self.twist_tail, np.stack([cos, sin])], axis=2)[:, :, -size:]
+        self.rate_tail = np.concatenate([self.rate_tail, detwisted], axis=2)[:, :, -size:]
         return _apply(projection, channels, pieces), cos, sin
 
     def _signals(self, projected: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -298,21 +297,14 @@ class _Segment:
         phi = np.cumsum(steps, axis=1)
         return (w, phi, *turned_force(p[3], f_b, phi))
 
-    def _twist(self, channels: np.ndarray, pieces: list, along: np.ndarray,
-               bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _twist(self, long_axis_rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """cos ψ and sin ψ (float32) of each sensor's twist ψ: the long-axis rate integrated,
         minus its slow mean m (a first-order high-pass).
 
         With steps s = rate·dt, the integral r and m[n] = (1 − α)·m[n−1] + α·r[n], the
         difference ψ = r − m obeys ψ[n] = (1 − α)·(ψ[n−1] + s[n]): one first-order filter.
         """
-        gyro = channels.reshape(4, 6, -1)[:, 3:]
-        steps = np.empty((4, channels.shape[1]))
-        for samples, blocks, k in pieces:
-            frame = slice(k, k + blocks)
-            rate = gyro[:, :, samples].reshape(4, 3, blocks, -1) - bias[frame].transpose(1, 2, 0)[..., None]
-            steps[:, samples] = (rate * along[frame].transpose(1, 2, 0)[..., None]).sum(axis=1).reshape(4, -1)
-        steps *= np.radians(1.0) / self.rate
+        steps = long_axis_rate * (np.radians(1.0) / self.rate)
         twist, self.twist_state = lfilter([1 - TWIST_ALPHA], [1, TWIST_ALPHA - 1], steps, axis=1,
                                           zi=self.twist_state)
         twist = twist.astype(np.float32)  # float32 trig: 1e-7 rad is plenty
@@ -442,6 +434,21 @@ def _gyro_of(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Gyro (sensors, 3, ...) of raw channels (24, ...) and its squared norm."""
     gyro = raw.reshape(4, 6, *raw.shape[1:])[:, 3:]
     return gyro, gyro[:, 0] ** 2 + gyro[:, 1] ** 2 + gyro[:, 2] ** 2
+
+
+def _frame_rates(channels: np.ndarray, pieces: list, along: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Each piece's gyro, bias removed, along its long axis and the plane basis normal to it
+    (calibration.plane_basis): (3, sensors, n)."""
+    frames = np.stack([along, *cal.plane_basis(along)], axis=2)  # (pieces, sensors, 3 rows, 3)
+    offsets = -np.einsum("psrk,psk->psr", frames, bias)
+    gyro = channels.reshape(4, 6, -1)[:, 3:]
+    out = np.empty((3, 4, channels.shape[1]))
+    for samples, blocks, k in pieces:
+        source = gyro[:, :, samples].reshape(4, 3, blocks, -1).transpose(2, 0, 1, 3)
+        target = out[:, :, samples].reshape(3, 4, blocks, -1).transpose(2, 1, 0, 3)
+        np.matmul(frames[k: k + blocks], source, out=target)
+        target += offsets[k: k + blocks, :, :, None]
+    return out
 
 
 def _apply(projection: _Projection, channels: np.ndarray, pieces: list) -> np.ndarray:
