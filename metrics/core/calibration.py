@@ -66,11 +66,13 @@ def gyro_moments(rates: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.n
 
 def standing_means(accel: np.ndarray, gyro: np.ndarray, speed2: np.ndarray) -> tuple[np.ndarray, ...]:
     """Per block (sensors, 3, blocks, n): whether every sensor stood still and upright, and the
-    mean specific force and gyro of each sensor (blocks, sensors, 3)."""
-    f_mean = accel.mean(axis=3).transpose(2, 0, 1)
-    g_mean = gyro.mean(axis=3).transpose(2, 0, 1)
+    mean specific force and gyro of each sensor (blocks, sensors, 3) where it did (NaN elsewhere)."""
     still = speed2.max(axis=(0, 2)) <= (MAX_GYRO_BIAS_DPS + STILL_GYRO_DPS) ** 2  # cheap first look
+    f_mean = np.full((len(still), accel.shape[0], 3), np.nan)
+    g_mean = np.full_like(f_mean, np.nan)
     if still.any():
+        f_mean[still] = accel[:, :, still].mean(axis=3).transpose(2, 0, 1)
+        g_mean[still] = gyro[:, :, still].mean(axis=3).transpose(2, 0, 1)
         f_dev = accel[:, :, still] - f_mean[still].transpose(1, 2, 0)[..., None]
         g_dev = gyro[:, :, still] - g_mean[still].transpose(1, 2, 0)[..., None]
         f_spread = np.sqrt(np.mean(np.sum(f_dev**2, axis=1), axis=2))  # (sensors, blocks)
