@@ -71,6 +71,7 @@ OFF_GRID = [  # (name, sample rate, phases or running speed, runner, sensor erro
     ("knee elevation +12°", 200, 3.5, Runner(knee_offset_deg=12), HARSH),
     ("twist ±20°", 200, 3.5, Runner(), dataclasses.replace(HARSH, long_axis_rotation_deg=20)),
     ("twist ±30°", 200, 3.5, Runner(), dataclasses.replace(HARSH, long_axis_rotation_deg=30)),
+    ("twist ±45°", 200, 3.5, Runner(), dataclasses.replace(HARSH, long_axis_rotation_deg=45)),
     ("misalignment 15°", 200, 3.5, Runner(), dataclasses.replace(HARSH, misalignment_deg=15)),
     ("gyro bias 10 deg/s", 200, 3.5, Runner(), dataclasses.replace(HARSH, gyro_bias_dps=10)),
     ("noise ×4", 200, 3.5, Runner(), dataclasses.replace(HARSH, gyro_noise_dps=1.2, accel_noise_ms2=0.32)),

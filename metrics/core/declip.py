@@ -51,10 +51,11 @@ class Declipper:
         return out
 
     def _repair(self, buf: np.ndarray, clipped: np.ndarray, decide_until: int) -> None:
-        accel = buf[ACCEL_CHANNELS]
-        for row in np.flatnonzero((np.abs(accel) >= PLATEAU_MIN_MS2).any(axis=1)):
-            over = _plateau(accel[row])
+        accel = buf.reshape(4, 6, -1)[:, :3]
+        large = (accel.max(axis=2) >= PLATEAU_MIN_MS2) | (accel.min(axis=2) <= -PLATEAU_MIN_MS2)
+        for row in np.flatnonzero(large.ravel()):
             channel = ACCEL_CHANNELS[row]
+            over = _plateau(buf[channel])
             for start, end in true_runs(over):
                 if start < self._context or start >= decide_until:
                     continue  # decided before, or not yet decidable

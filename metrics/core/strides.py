@@ -189,10 +189,10 @@ def stride_metrics(
         np.abs(sh.force_ratio - 1) < FORCE_TOLERANCE)
     oriented, offsets, carried_run = _carry(own, np.column_stack([th.offset, sh.offset]), start, end, before)
 
-    cols = np.arange(int(length.max()) + 1)  # IC to next IC
-    idx = np.minimum(start[:, None] + cols, end[:, None])
-    inside = cols <= length[:, None]
-    swing = inside & (cols >= (toe_off - start)[:, None])
+    swing_length = end - toe_off
+    cols = np.arange(int(swing_length.max()) + 1)  # toe-off to next IC
+    idx = np.minimum(toe_off[:, None] + cols, end[:, None])
+    swing = cols <= swing_length[:, None]
     theta_t = np.degrees(thigh.phi[idx] + offsets[:, :1])
     theta_s = np.degrees(shank.phi[idx] + offsets[:, 1:])
     knee_elevation = _refined_extreme(theta_t, swing)
@@ -216,15 +216,19 @@ def stride_metrics(
         oriented=oriented,
         offsets=offsets,
         carried_run=carried_run,
-        trace=_trace(theta_t, theta_s, inside, rate),
+        trace=_trace(thigh, shank, offsets, start, end, rate),
     )
 
 
 TRACE_HZ = 25.0
 
 
-def _trace(theta_t: np.ndarray, theta_s: np.ndarray, inside: np.ndarray, rate: float) -> np.ndarray:
+def _trace(thigh: SegmentSignals, shank: SegmentSignals, offsets: np.ndarray, start: np.ndarray,
+           end: np.ndarray, rate: float) -> np.ndarray:
     """Thigh and shank angles every 1/TRACE_HZ s from IC, for live charts (NaN past the stride)."""
     step = max(int(round(rate / TRACE_HZ)), 1)
-    pick = np.where(inside[:, ::step], 1.0, np.nan)
-    return np.stack([theta_t[:, ::step] * pick, theta_s[:, ::step] * pick], axis=1)
+    cols = np.arange(0, int((end - start).max()) + 1, step)
+    idx = np.minimum(start[:, None] + cols, end[:, None])
+    pick = np.where(cols <= (end - start)[:, None], 1.0, np.nan)
+    angles = np.stack([thigh.phi[idx] + offsets[:, :1], shank.phi[idx] + offsets[:, 1:]], axis=1)
+    return np.degrees(angles) * pick[:, None]
