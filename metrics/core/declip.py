@@ -29,14 +29,21 @@ class Declipper:
     """Samples (channels × n) in, samples out (HOLD later); `final` releases the rest."""
 
     def __init__(self, channels: int = 24) -> None:
-        self._buf = np.empty((channels, 0))
+        self._work = np.empty((channels, 0))  # reused from push to push (no fresh pages each time)
+        self._buf = self._work
         self._filled = np.empty(0, dtype=bool)  # carried per-sample flag
         self._clipped = np.empty(0, dtype=bool)
         self._context = 0  # leading samples already released, kept as support
 
     def push(self, samples: np.ndarray, filled: np.ndarray, final: bool = False):
-        """Returns (samples, filled, clipped) now certain; `final` releases everything."""
-        buf = np.concatenate([self._buf, samples], axis=1)
+        """Returns (samples, filled, clipped) now certain; `final` releases everything. The samples
+        are a view, valid until the next push."""
+        held = self._buf.shape[1]
+        if self._work.shape[1] < held + samples.shape[1]:
+            self._work = np.empty((self._work.shape[0], 2 * (held + samples.shape[1])))
+        buf = self._work[:, : held + samples.shape[1]]
+        buf[:, :held] = self._buf
+        buf[:, held:] = samples
         flags = np.concatenate([self._filled, filled])
         clipped = np.concatenate([self._clipped, np.zeros(samples.shape[1], dtype=bool)])
         n = buf.shape[1]

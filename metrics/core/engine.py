@@ -211,10 +211,19 @@ class _Segment:
         self.declipper = Declipper()
         self.twist_state = np.zeros((4, 1))
         self.rate_tail = np.empty((3, 4, 0))  # de-twisted gyro of the block in progress
+        self._work: dict[str, np.ndarray] = {}
         self.scan_from = {leg: 0 for leg in LEGS}
         self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
         self.last = {leg: None for leg in LEGS}  # (midswing, ic) of the leg's last contact
         self.last_angles: dict[str, tuple[int, np.ndarray] | None] = {leg: None for leg in LEGS}
+
+    def _scratch(self, name: str, rows: tuple[int, ...], n: int) -> np.ndarray:
+        """A work array (*rows, n) reused from push to push: fresh multi-megabyte temporaries
+        cost page faults every time the allocator hands memory back to the system."""
+        work = self._work.get(name)
+        if work is None or work.shape[-1] < n:
+            work = self._work[name] = np.empty((*rows, max(n, PUSH_SAMPLES)))
+        return work[..., :n]
 
     @property
     def held(self) -> int:
@@ -265,7 +274,7 @@ class _Segment:
                                          axis=1)[:, None])
             blocks.append(channels[:, head: head + full * size].reshape(24, full, size))
         standing, along, bias = self.cal.frames(blocks)
-        rates = _frame_rates(channels, pieces, along, bias)  # (long, u, v) × sensors × n
+        rates = _frame_rates(channels, pieces, along, bias, self._scratch("rates", (3, 4), n))
         cos, sin = self._twist(rates[0])
         detwisted = cal.detwisted_rates(rates, cos, sin)
         projection = self.cal.current
@@ -276,7 +285,7 @@ class _Segment:
             moments, counts = cal.gyro_moments(np.concatenate([first, middle], axis=2), along[: 1 + full])
             projection = _Projection.join([projection, self.cal.add_blocks(standing, moments, counts)])
         self.rate_tail = np.concatenate([self.rate_tail, detwisted], axis=2)[:, :, -size:]
-        return _apply(projection, channels, pieces), cos, sin
+        return _apply(projection, channels, pieces, self._scratch("projected", (6, 4), n)), cos, sin
 
     def _signals(self, projected: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> tuple[np.ndarray, ...]:
         """(w, φ, P, Q) per sensor: flexion rate, its integral, sagittal specific force turned by φ.
@@ -436,13 +445,13 @@ def _gyro_of(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gyro, gyro[:, 0] ** 2 + gyro[:, 1] ** 2 + gyro[:, 2] ** 2
 
 
-def _frame_rates(channels: np.ndarray, pieces: list, along: np.ndarray, bias: np.ndarray) -> np.ndarray:
+def _frame_rates(channels: np.ndarray, pieces: list, along: np.ndarray, bias: np.ndarray,
+                 out: np.ndarray) -> np.ndarray:
     """Each piece's gyro, bias removed, along its long axis and the plane basis normal to it
-    (calibration.plane_basis): (3, sensors, n)."""
+    (calibration.plane_basis), into `out` (3, sensors, n)."""
     frames = np.stack([along, *cal.plane_basis(along)], axis=2)  # (pieces, sensors, 3 rows, 3)
     offsets = -np.einsum("psrk,psk->psr", frames, bias)
     gyro = channels.reshape(4, 6, -1)[:, 3:]
-    out = np.empty((3, 4, channels.shape[1]))
     for samples, blocks, k in pieces:
         source = gyro[:, :, samples].reshape(4, 3, blocks, -1).transpose(2, 0, 1, 3)
         target = out[:, :, samples].reshape(3, 4, blocks, -1).transpose(2, 1, 0, 3)
@@ -451,10 +460,9 @@ def _frame_rates(channels: np.ndarray, pieces: list, along: np.ndarray, bias: np
     return out
 
 
-def _apply(projection: _Projection, channels: np.ndarray, pieces: list) -> np.ndarray:
-    """Each piece of samples through its block's projection: (6 quantities, 4 sensors, n)."""
+def _apply(projection: _Projection, channels: np.ndarray, pieces: list, out: np.ndarray) -> np.ndarray:
+    """Each piece of samples through its block's projection, into `out` (6 quantities, 4 sensors, n)."""
     imu = channels.reshape(4, 6, -1)
-    out = np.empty((6, 4, channels.shape[1]))
     for samples, blocks, k in pieces:
         source = imu[:, :, samples].reshape(4, 6, blocks, -1).transpose(2, 0, 1, 3)
         target = out[:, :, samples].reshape(6, 4, blocks, -1).transpose(2, 1, 0, 3)
