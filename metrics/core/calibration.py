@@ -10,8 +10,8 @@
   still); the mean gyro then is the bias. Standing is judged by the spread of the
   signals about their block means, so a large gyro bias or a noisy part is measured,
   not mistaken for motion.
-- Sagittal basis: that long axis and the forward axis, both normal to the flexion
-  axis, which is estimated from the gyro with the long-axis component removed.
+- Frame: the long axis and a basis (u, v) of the plane normal to it; the flexion axis
+  is an angle β in that plane, and the forward axis is normal to both.
 """
 
 from __future__ import annotations
@@ -36,32 +36,31 @@ def plane_basis(along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u, cross(along, u)
 
 
-def detwisted_rates(frame_rates: np.ndarray, cos_twist: np.ndarray, sin_twist: np.ndarray) -> np.ndarray:
-    """The gyro's rate in the plane normal to the long axis, turned back by the twist ψ, on
-    moving samples (zero elsewhere), and 1 on moving samples: (3, sensors, n) from the
-    (long, u, v) rates (3, sensors, n).
+def detwist(on_u: np.ndarray, on_v: np.ndarray, cos_twist: np.ndarray,
+            sin_twist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A vector's (u, v) components in the plane normal to the long axis, turned back by the
+    segment's twist ψ about that axis: what they would read at zero twist."""
+    return on_u * cos_twist - on_v * sin_twist, on_u * sin_twist + on_v * cos_twist
 
-    Thigh and shank twist about their long axis in step with the stride, so the flexion
-    rotation sweeps a fan of directions whose θ'²-weighted mean is off the axis at zero twist;
-    turned back by ψ, the flexion rotation gathers on one axis.
+
+def gyro_moments(x: np.ndarray, y: np.ndarray, moving: np.ndarray,
+                 along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Second moments Σ ω ωᵀ (deg²/s²) per block of the de-twisted gyro (x, y) in the plane
+    basis (`plane_basis`) of the long axes `along` (blocks, sensors, 3), over moving samples;
+    x, y and `moving` are (sensors, blocks, n). Returns (blocks, sensors, 3, 3) moments and
+    (blocks, sensors) counts.
+
+    Thigh and shank twist about their long axis in step with the stride, so the raw flexion
+    rotation sweeps a fan of directions whose θ'²-weighted mean is off the axis at zero
+    twist; de-twisted, it gathers on one axis.
     """
-    moving = np.sum(frame_rates**2, axis=0) > MOVING_DPS**2
-    on_u, on_v = frame_rates[1], frame_rates[2]
-    return np.stack([(on_u * cos_twist - on_v * sin_twist) * moving,
-                     (on_u * sin_twist + on_v * cos_twist) * moving, moving])
-
-
-def gyro_moments(rates: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Second moments Σ ω ωᵀ (deg²/s²) per block of de-twisted rates (3, sensors, blocks, n)
-    (`detwisted_rates`), seen with the long axes `along` (blocks, sensors, 3), and the counts
-    of moving samples: (blocks, sensors, 3, 3) and (blocks, sensors)."""
-    x, y, moving = rates
-    xx, xy, yy = (np.einsum("sbn,sbn->bs", p, q) for p, q in ((x, x), (x, y), (y, y)))
+    xm, ym = x * moving, y * moving
+    xx, xy, yy = (np.einsum("sbn,sbn->bs", p, q) for p, q in ((xm, x), (xm, y), (ym, y)))
     u, v = plane_basis(along)
     uu, uv, vv = (p[..., :, None] * q[..., None, :] for p, q in ((u, u), (u, v), (v, v)))
     moments = (xx[..., None, None] * uu + xy[..., None, None] * (uv + uv.swapaxes(-1, -2))
                + yy[..., None, None] * vv)
-    return moments, np.rint(moving.sum(axis=2).T).astype(np.int64)
+    return moments, np.count_nonzero(moving, axis=2).T
 
 
 def standing_means(accel: np.ndarray, gyro: np.ndarray, speed2: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -93,27 +92,23 @@ def long_axes(f_standing: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(along), NOMINAL_X, along)
 
 
-def flexion_axes(moment: np.ndarray, count: np.ndarray, min_count: int, along: np.ndarray) -> np.ndarray:
-    """Unit flexion axes normal to the long axes (..., 3); nominal z until enough motion was seen.
+def flexion_angles(moment: np.ndarray, count: np.ndarray, min_count: int,
+                   along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The flexion axis as cos β, sin β in the plane basis (u, v) of each long axis (`plane_basis`):
+    axis = cos β·u + sin β·v, nominal (β = 0) until enough motion was seen.
 
     The principal axis of the gyro's second moment within the plane normal to the long axis,
-    so the twist of a segment about itself cannot tilt the estimate: in that plane's basis
-    (u, v) the moment is a symmetric 2 × 2 matrix [[m_uu, m_uv], [m_uv, m_vv]] whose major
-    axis lies at ½·atan2(2·m_uv, m_uu − m_vv) from u.
+    so the twist of a segment about itself cannot tilt the estimate: in (u, v) the moment is a
+    symmetric 2 × 2 matrix [[m_uu, m_uv], [m_uv, m_vv]] whose major axis lies at
+    ½·atan2(2·m_uv, m_uu − m_vv) from u.
     """
     u, v = plane_basis(along)
     mu, mv = ((moment @ x[..., None])[..., 0] for x in (u, v))
     m_uu, m_uv, m_vv = (np.sum(x * y, axis=-1) for x, y in ((u, mu), (u, mv), (v, mv)))
-    angle = np.where(count >= min_count, 0.5 * np.arctan2(2 * m_uv, m_uu - m_vv), 0.0)
-    axis = np.cos(angle)[..., None] * u + np.sin(angle)[..., None] * v
-    return axis * np.where(axis @ NOMINAL_Z >= 0, 1.0, -1.0)[..., None]
-
-
-def sagittal_bases(axis: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b): each long axis and forward axis, both normal to the flexion `axis` (..., 3)."""
-    a = along - np.sum(along * axis, axis=-1, keepdims=True) * axis
-    a /= np.linalg.norm(a, axis=-1, keepdims=True)
-    return a, cross(axis, a)
+    beta = np.where(count >= min_count, 0.5 * np.arctan2(2 * m_uv, m_uu - m_vv), 0.0)
+    cos, sin = np.cos(beta), np.sin(beta)
+    sign = np.where(cos * (u @ NOMINAL_Z) + sin * (v @ NOMINAL_Z) >= 0, 1.0, -1.0)  # toward nominal z
+    return sign * cos, sign * sin
 
 
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -95,25 +95,23 @@ def estimate_sample_rate(t: np.ndarray) -> float:
 
 
 @dataclass
-class _Projection:
-    """Per block (k): each sensor's gyro (bias removed) along its flexion, long and forward axes,
-    `gyro @ ω + offset`, and specific force along its long, forward and flexion axes, `accel @ f`."""
+class _Flexion:
+    """Per block (k) and sensor: the flexion axis, cos β·u + sin β·v in the plane basis (u, v)
+    normal to the long axis (calibration.plane_basis)."""
 
-    gyro: np.ndarray  # (k, sensors, 3 quantities, 3 components)
-    accel: np.ndarray  # (k, sensors, 3, 3)
-    offset: np.ndarray  # (k, sensors, 3)
+    cos: np.ndarray  # (k, sensors)
+    sin: np.ndarray
 
-    def __getitem__(self, blocks: slice) -> _Projection:
-        return _Projection(self.gyro[blocks], self.accel[blocks], self.offset[blocks])
+    def __getitem__(self, blocks: slice) -> _Flexion:
+        return _Flexion(self.cos[blocks], self.sin[blocks])
 
     @staticmethod
-    def join(parts: list[_Projection]) -> _Projection:
-        return _Projection(*(np.concatenate([getattr(p, name) for p in parts])
-                             for name in ("gyro", "accel", "offset")))
+    def join(parts: list[_Flexion]) -> _Flexion:
+        return _Flexion(np.concatenate([p.cos for p in parts]), np.concatenate([p.sin for p in parts]))
 
 
 class _BlockCalibration:
-    """Per-block statistics and the frame and projection they give each next block.
+    """Per-block statistics and the frame and flexion axis they give each next block.
 
     A block is seen with the long axis and gyro bias of the latest standing block before
     it (`frames`), which fixes its twist; its de-twisted gyro then joins the flexion-axis
@@ -126,8 +124,8 @@ class _BlockCalibration:
         self.moments = np.zeros((AXIS_BLOCKS - 1, 4, 3, 3))  # the latest blocks' statistics
         self.counts = np.zeros((AXIS_BLOCKS - 1, 4), dtype=np.int64)
         self.standing = (np.full((4, 3), np.nan), np.zeros((4, 3)))  # (accel, gyro) means, or NaN
-        self.current = self._projections(self.moments.sum(axis=0)[None], self.counts.sum(axis=0)[None],
-                                         *(x[None] for x in self.standing))
+        self.current = self._flexion(self.moments.sum(axis=0)[None], self.counts.sum(axis=0)[None],
+                                     self.standing[0][None])
 
     def frames(self, parts: list[np.ndarray]) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
         """Standing statistics of complete blocks, given in order as (24 channels, k, block)
@@ -146,8 +144,8 @@ class _BlockCalibration:
         return cal.standing_means(blocks.reshape(4, 6, *blocks.shape[1:])[:, :3], *_gyro_of(blocks))
 
     def add_blocks(self, standing: tuple[np.ndarray, ...], moments: np.ndarray,
-                   counts: np.ndarray) -> _Projection:
-        """Take complete blocks' standing statistics and gyro moments; the projection after each."""
+                   counts: np.ndarray) -> _Flexion:
+        """Take complete blocks' standing statistics and gyro moments; the flexion axis after each."""
         still, f_mean, g_mean = standing
         # Sums over the last AXIS_BLOCKS blocks, always adding the same blocks in the same order.
         moments = np.concatenate([self.moments, moments])
@@ -162,17 +160,12 @@ class _BlockCalibration:
         standing_blocks = np.concatenate([[True], still])
         latest = np.maximum.accumulate(np.where(standing_blocks, np.arange(len(f_mean)), 0))[1:]
         self.standing = (f_mean[latest[-1]], g_mean[latest[-1]])
-        projection = self._projections(moment_sum, count_sum, f_mean[latest], g_mean[latest])
-        self.current = projection[-1:]
-        return projection
+        flexion = self._flexion(moment_sum, count_sum, f_mean[latest])
+        self.current = flexion[-1:]
+        return flexion
 
-    def _projections(self, moment: np.ndarray, count: np.ndarray, f_mean: np.ndarray,
-                     bias: np.ndarray) -> _Projection:
-        along = cal.long_axes(f_mean)
-        axis = cal.flexion_axes(moment, count, self.min_moving, along)
-        a, b = cal.sagittal_bases(axis, along)
-        gyro = np.stack([axis, a, b], axis=2)
-        return _Projection(gyro, np.stack([a, b, axis], axis=2), -np.einsum("bsqk,bsk->bsq", gyro, bias))
+    def _flexion(self, moment: np.ndarray, count: np.ndarray, f_mean: np.ndarray) -> _Flexion:
+        return _Flexion(*cal.flexion_angles(moment, count, self.min_moving, cal.long_axes(f_mean)))
 
 
 @dataclass
@@ -210,7 +203,7 @@ class _Segment:
         self.rail = np.empty((2, 0), dtype=bool)  # per leg: a gyro sat on a large value (its rail)
         self.declipper = Declipper()
         self.twist_state = np.zeros((4, 1))
-        self.rate_tail = np.empty((3, 4, 0))  # de-twisted gyro of the block in progress
+        self.rate_tail = np.empty((3, 4, 0))  # de-twisted gyro (x, y, moving) of the block in progress
         self._work: dict[str, np.ndarray] = {}
         self.scan_from = {leg: 0 for leg in LEGS}
         self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
@@ -253,10 +246,12 @@ class _Segment:
             setattr(self, name, np.concatenate([getattr(self, name), new], axis=-1))
 
     def _project(self, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Samples projected on the sagittal axes, each with the calibration of the blocks before it:
-        (6 quantities, 4 sensors, n), the quantities in `_Projection` order (gyro, then accel),
-        and the cosine and sine of each sensor's twist ψ (4, n).
+        """Per sensor (4, n): flexion rate w (deg/s) and the specific force along the long (f_a)
+        and forward (f_b) axes (m/s²), each sample with the calibration of the blocks before it.
 
+        Gyro and accelerometer are taken along the long axis and the plane basis (u, v) normal
+        to it, turned back by the twist ψ, then the flexion axis is the angle β in that plane:
+        w = cos β·x + sin β·y and f_b = sin β·x_f − cos β·y_f for de-twisted (x, y).
         Blocks are counted from the segment's start; a block's statistics serve from the next
         block on, so the result never depends on how the samples were chunked. The samples
         fall in pieces: the rest of the block in progress, whole blocks, the start of the next.
@@ -274,29 +269,28 @@ class _Segment:
                                          axis=1)[:, None])
             blocks.append(channels[:, head: head + full * size].reshape(24, full, size))
         standing, along, bias = self.cal.frames(blocks)
-        rates = _frame_rates(channels, pieces, along, bias, self._scratch("rates", (3, 4), n))
-        cos, sin = self._twist(rates[0])
-        detwisted = cal.detwisted_rates(rates, cos, sin)
-        projection = self.cal.current
+        imu = channels.reshape(4, 6, n)
+        rate = _frame_components(imu[:, 3:], pieces, along, bias, self._scratch("rate", (3, 4), n))
+        force = _frame_components(imu[:, :3], pieces, along, None, self._scratch("force", (3, 4), n))
+        cos, sin = self._twist(rate[0])
+        x, y = cal.detwist(rate[1], rate[2], cos, sin)
+        moving = (rate**2).sum(axis=0) > cal.MOVING_DPS**2
+        flexion = self.cal.current
+        detwisted = np.stack([x, y, moving])
         if blocks:
             held = self.rate_tail[:, :, self.rate_tail.shape[2] - done:]
             first = np.concatenate([held, detwisted[:, :, :head]], axis=2)[:, :, None]
             middle = detwisted[:, :, head: head + full * size].reshape(3, 4, full, size)
-            moments, counts = cal.gyro_moments(np.concatenate([first, middle], axis=2), along[: 1 + full])
-            projection = _Projection.join([projection, self.cal.add_blocks(standing, moments, counts)])
+            moments, counts = cal.gyro_moments(*np.concatenate([first, middle], axis=2), along[: 1 + full])
+            flexion = _Flexion.join([flexion, self.cal.add_blocks(standing, moments, counts)])
         self.rate_tail = np.concatenate([self.rate_tail, detwisted], axis=2)[:, :, -size:]
-        return _apply(projection, channels, pieces, self._scratch("projected", (6, 4), n)), cos, sin
+        x_f, y_f = cal.detwist(force[1], force[2], cos, sin)
+        # Forward = flexion axis × long axis: the flexion direction of the components turned by 90°.
+        return (_along_flexion(flexion, pieces, x, y), force[0].copy(),
+                _along_flexion(flexion, pieces, -y_f, x_f))
 
-    def _signals(self, projected: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> tuple[np.ndarray, ...]:
-        """(w, φ, P, Q) per sensor: flexion rate, its integral, sagittal specific force turned by φ.
-
-        Thigh and shank twist about their long axis through the stride, which turns the
-        sensor's forward and flexion axes about it: the twist ψ is undone before projecting
-        on the sagittal plane.
-        """
-        p = projected
-        w = p[0] * cos + p[2] * sin
-        f_b = p[4] * cos - p[5] * sin
+    def _signals(self, w: np.ndarray, f_a: np.ndarray, f_b: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(w, φ, P, Q) per sensor: flexion rate, its integral, sagittal specific force turned by φ."""
         steps = np.empty_like(w)
         steps[:, 0] = w[:, 0] + (self.ws[:, -1] if self.held else w[:, 0])
         np.add(w[:, :-1], w[:, 1:], out=steps[:, 1:])
@@ -304,7 +298,7 @@ class _Segment:
         if self.held:
             steps[:, 0] += self.phi[:, -1]
         phi = np.cumsum(steps, axis=1)
-        return (w, phi, *turned_force(p[3], f_b, phi))
+        return (w, phi, *turned_force(f_a, f_b, phi))
 
     def _twist(self, long_axis_rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """cos ψ and sin ψ (float32) of each sensor's twist ψ: the long-axis rate integrated,
@@ -445,30 +439,28 @@ def _gyro_of(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gyro, gyro[:, 0] ** 2 + gyro[:, 1] ** 2 + gyro[:, 2] ** 2
 
 
-def _frame_rates(channels: np.ndarray, pieces: list, along: np.ndarray, bias: np.ndarray,
-                 out: np.ndarray) -> np.ndarray:
-    """Each piece's gyro, bias removed, along its long axis and the plane basis normal to it
-    (calibration.plane_basis), into `out` (3, sensors, n)."""
+def _frame_components(vectors: np.ndarray, pieces: list, along: np.ndarray, bias: np.ndarray | None,
+                      out: np.ndarray) -> np.ndarray:
+    """Each piece's vectors (sensors, 3, n), less `bias` if given, along its long axis and the
+    plane basis normal to it (calibration.plane_basis), into `out` (3, sensors, n)."""
     frames = np.stack([along, *cal.plane_basis(along)], axis=2)  # (pieces, sensors, 3 rows, 3)
-    offsets = -np.einsum("psrk,psk->psr", frames, bias)
-    gyro = channels.reshape(4, 6, -1)[:, 3:]
     for samples, blocks, k in pieces:
-        source = gyro[:, :, samples].reshape(4, 3, blocks, -1).transpose(2, 0, 1, 3)
+        source = vectors[:, :, samples].reshape(4, 3, blocks, -1).transpose(2, 0, 1, 3)
         target = out[:, :, samples].reshape(3, 4, blocks, -1).transpose(2, 1, 0, 3)
         np.matmul(frames[k: k + blocks], source, out=target)
-        target += offsets[k: k + blocks, :, :, None]
+        if bias is not None:
+            target -= np.einsum("psrk,psk->psr", frames[k: k + blocks], bias[k: k + blocks])[..., None]
     return out
 
 
-def _apply(projection: _Projection, channels: np.ndarray, pieces: list, out: np.ndarray) -> np.ndarray:
-    """Each piece of samples through its block's projection, into `out` (6 quantities, 4 sensors, n)."""
-    imu = channels.reshape(4, 6, -1)
+def _along_flexion(flexion: _Flexion, pieces: list, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """De-twisted plane components (x, y) (sensors, n) along each block's flexion axis:
+    cos β·x + sin β·y."""
+    out = np.empty_like(x)
     for samples, blocks, k in pieces:
-        source = imu[:, :, samples].reshape(4, 6, blocks, -1).transpose(2, 0, 1, 3)
-        target = out[:, :, samples].reshape(6, 4, blocks, -1).transpose(2, 1, 0, 3)
-        np.matmul(projection.gyro[k: k + blocks], source[:, :, 3:], out=target[:, :, :3])
-        np.matmul(projection.accel[k: k + blocks], source[:, :, :3], out=target[:, :, 3:])
-        target[:, :, :3] += projection.offset[k: k + blocks, :, :, None]
+        c, s = (z[k: k + blocks].T[:, :, None] for z in (flexion.cos, flexion.sin))
+        out[:, samples] = (c * x[:, samples].reshape(4, blocks, -1)
+                           + s * y[:, samples].reshape(4, blocks, -1)).reshape(4, -1)
     return out
 
 
