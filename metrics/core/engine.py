@@ -38,7 +38,10 @@ LEGS = ("left", "right")
 BLOCK_S = 2.0
 AXIS_BLOCKS = 10  # flexion axis from the last 20 s of motion
 AXIS_MIN_SAMPLES_S = 2.0
-GYRO_RAIL_MIN_DPS = 300.0  # a gyro stuck on one large value for 3+ samples sits on its rail
+# A gyro holding one large value for 4+ samples sits on its rail (3 equal samples happen at a
+# smooth peak, or when a device repeats a reading).
+GYRO_RAIL_MIN_DPS = 300.0
+GYRO_RAIL_SAMPLES = 4
 # A running stride (SPEC §5: standing, walking and shuffles produce none): cadence at least
 # 140 steps/min, a flight phase (contact under half the stride) and a real kickback.
 RUNNING_STRIDE_S = (0.38, 0.86)
@@ -315,16 +318,19 @@ class _Segment:
 
     def _gyro_faults(self, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per leg and sample: a gyro repeated its previous sample on every axis (flat), or held
-        one value of at least GYRO_RAIL_MIN_DPS over three samples (its rail)."""
-        context = min(self.tail.shape[1], 2)
+        one value of at least GYRO_RAIL_MIN_DPS over GYRO_RAIL_SAMPLES samples (its rail)."""
+        held = GYRO_RAIL_SAMPLES - 1
+        context = min(self.tail.shape[1], held)
         gyro = np.concatenate([self.tail.reshape(4, 6, -1)[:, 3:, self.tail.shape[1] - context:],
                                channels.reshape(4, 6, -1)[:, 3:]], axis=2)
         same = gyro[:, :, 1:] == gyro[:, :, :-1]
         flat = np.zeros((4, gyro.shape[2]), dtype=bool)
         flat[:, 1:] = same[:, 0] & same[:, 1] & same[:, 2]
-        on_rail = same[:, :, 1:] & same[:, :, :-1] & (np.abs(gyro[:, :, 1:-1]) >= GYRO_RAIL_MIN_DPS)
+        on_rail = np.abs(gyro[:, :, held:]) >= GYRO_RAIL_MIN_DPS
+        for lag in range(held):
+            on_rail &= same[:, :, lag: same.shape[2] - held + 1 + lag]
         rail = np.zeros_like(flat)
-        rail[:, 2:] = on_rail[:, 0] | on_rail[:, 1] | on_rail[:, 2]
+        rail[:, held:] = on_rail[:, 0] | on_rail[:, 1] | on_rail[:, 2]
         return tuple(np.stack([x[0, context:] | x[1, context:], x[2, context:] | x[3, context:]])
                      for x in (flat, rail))
 
