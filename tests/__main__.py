@@ -32,4 +32,8 @@ def ensure_system_packages() -> None:
 
 if __name__ == "__main__":
     ensure_system_packages()
+    # In-process consumers run their queries on asgiref's worker threads, whose persistent
+    # connections the test database teardown cannot close: no persistence in the test process
+    # (servers started by the tests keep the production default, tests/ingest/live_server.py).
+    os.environ.setdefault("DB_CONN_MAX_AGE", "0")
     sys.exit(pytest.main(sys.argv[1:]))

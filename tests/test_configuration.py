@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DB_CONN_MAX_AGE")}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
         capture_output=True, text=True, timeout=120,
@@ -35,6 +35,13 @@ def test_debug_off_without_secret_key_fails_loudly():
     result = _manage("check", DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("env,expected", [({}, "300"), ({"DB_CONN_MAX_AGE": "0"}, "0")])
+def test_database_connections_persist_unless_told_otherwise(env, expected):
+    query = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    result = _manage("shell", "-c", query, DEBUG="1", **env)
+    assert result.stdout.strip().splitlines()[-1] == expected, result.stdout + result.stderr
 
 
 @pytest.mark.django_db

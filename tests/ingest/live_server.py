@@ -20,7 +20,7 @@ def free_port() -> int:
 
 
 def server_env(db_path: Path, redis_url: str | None = None) -> dict:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "DEBUG": "1"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "DEBUG": "1", "DB_CONN_MAX_AGE": "300"}
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
