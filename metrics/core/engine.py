@@ -4,8 +4,9 @@ Pipeline per segment of gap-free grid samples (one file per hop, see docs/metric
 
 1. `calibration` per 2-second block, from earlier blocks only: flexion axis per
    sensor, long axis and gyro bias from the latest standing-still block.
-2. Per sample: flexion rate w = (ω − bias)·axis integrated to φ, sagittal
-   specific force turned by φ (P, Q); per-leg gyro fault flags.
+2. Per sample: gyro and accelerometer along the long axis and its normal plane,
+   de-twisted; flexion rate w integrated to φ, sagittal specific force turned by φ
+   (P, Q); per-leg gyro fault flags.
 3. `events`: mid-swing peaks, IC, TO per leg.
 4. `strides`: per-stride orientation and SPEC §5 metrics, vectorised.
 5. Running check, zones, symmetry.
@@ -128,28 +129,28 @@ class _BlockCalibration:
         self.counts = np.zeros((AXIS_BLOCKS - 1, 4), dtype=np.int64)
         self.standing = (np.full((4, 3), np.nan), np.zeros((4, 3)))  # (accel, gyro) means, or NaN
         self.current = self._flexion(self.moments.sum(axis=0)[None], self.counts.sum(axis=0)[None],
-                                     self.standing[0][None])
+                                     cal.long_axes(self.standing[0][None]))
 
-    def frames(self, parts: list[np.ndarray]) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
-        """Standing statistics of complete blocks, given in order as (24 channels, k, block)
-        arrays, and the (long axis, gyro bias) each piece of samples is seen with: the block in
-        progress, then the one after each complete block, (k + 1, sensors, 3) each."""
+    def frames(self, parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+        """The (long axis, gyro bias) each piece of samples is seen with — the block in progress,
+        then the one after each complete block, (k + 1, sensors, 3) each — from the latest
+        standing block before it, and the standing means after the last complete block. The
+        complete blocks come in order as (24 channels, k, block) arrays."""
         stats = [self._standing(blocks) for blocks in parts if blocks.shape[1]]
-        standing = tuple(np.concatenate(x) for x in zip(*stats, strict=True)) if stats else ()
-        f_mean, g_mean = (np.concatenate([self.standing[i][None], *([standing[1 + i]] if stats else [])])
-                          for i in range(2))
-        still = np.concatenate([[True], standing[0] if stats else []])
+        still = np.concatenate([[True], *(s[0] for s in stats)])
+        f_mean = np.concatenate([self.standing[0][None], *(s[1] for s in stats)])
+        g_mean = np.concatenate([self.standing[1][None], *(s[2] for s in stats)])
         latest = np.maximum.accumulate(np.where(still, np.arange(len(f_mean)), 0))
-        return standing, cal.long_axes(f_mean[latest]), g_mean[latest]
+        return cal.long_axes(f_mean[latest]), g_mean[latest], (f_mean[latest[-1]], g_mean[latest[-1]])
 
     @staticmethod
     def _standing(blocks: np.ndarray) -> tuple[np.ndarray, ...]:
         return cal.standing_means(blocks.reshape(4, 6, *blocks.shape[1:])[:, :3], *_gyro_of(blocks))
 
-    def add_blocks(self, standing: tuple[np.ndarray, ...], moments: np.ndarray,
-                   counts: np.ndarray) -> _Flexion:
-        """Take complete blocks' standing statistics and gyro moments; the flexion axis after each."""
-        still, f_mean, g_mean = standing
+    def add_blocks(self, moments: np.ndarray, counts: np.ndarray, along: np.ndarray,
+                   standing: tuple[np.ndarray, ...]) -> _Flexion:
+        """Take complete blocks' gyro moments, the long axis after each and the standing means
+        after the last (`frames`); the flexion axis after each block."""
         # Sums over the last AXIS_BLOCKS blocks, always adding the same blocks in the same order.
         moments = np.concatenate([self.moments, moments])
         counts = np.concatenate([self.counts, counts])
@@ -157,18 +158,13 @@ class _BlockCalibration:
         moment_sum = window(moments, AXIS_BLOCKS, axis=0).sum(axis=-1)
         count_sum = window(counts, AXIS_BLOCKS, axis=0).sum(axis=-1)
         self.moments, self.counts = moments[-(AXIS_BLOCKS - 1):], counts[-(AXIS_BLOCKS - 1):]
-        # The latest standing block at or before each block.
-        f_mean = np.concatenate([self.standing[0][None], f_mean])
-        g_mean = np.concatenate([self.standing[1][None], g_mean])
-        standing_blocks = np.concatenate([[True], still])
-        latest = np.maximum.accumulate(np.where(standing_blocks, np.arange(len(f_mean)), 0))[1:]
-        self.standing = (f_mean[latest[-1]], g_mean[latest[-1]])
-        flexion = self._flexion(moment_sum, count_sum, f_mean[latest])
+        self.standing = standing
+        flexion = self._flexion(moment_sum, count_sum, along)
         self.current = flexion[-1:]
         return flexion
 
-    def _flexion(self, moment: np.ndarray, count: np.ndarray, f_mean: np.ndarray) -> _Flexion:
-        return _Flexion(*cal.flexion_angles(moment, count, self.min_moving, cal.long_axes(f_mean)))
+    def _flexion(self, moment: np.ndarray, count: np.ndarray, along: np.ndarray) -> _Flexion:
+        return _Flexion(*cal.flexion_angles(moment, count, self.min_moving, along))
 
 
 @dataclass
@@ -211,7 +207,8 @@ class _Segment:
         self.scan_from = {leg: 0 for leg in LEGS}
         self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
         self.last = {leg: None for leg in LEGS}  # (midswing, ic) of the leg's last contact
-        self.last_angles: dict[str, tuple[int, np.ndarray] | None] = {leg: None for leg in LEGS}
+        # (end index, thigh and shank k, strides carried in a row) of the leg's last oriented stride
+        self.last_angles: dict[str, tuple[int, np.ndarray, int] | None] = {leg: None for leg in LEGS}
 
     def _scratch(self, name: str, rows: tuple[int, ...], n: int) -> np.ndarray:
         """A work array (*rows, n) reused from push to push: fresh multi-megabyte temporaries
@@ -271,7 +268,7 @@ class _Segment:
             blocks.append(np.concatenate([self.tail[:, self.tail.shape[1] - done:], channels[:, :head]],
                                          axis=1)[:, None])
             blocks.append(channels[:, head: head + full * size].reshape(24, full, size))
-        standing, along, bias = self.cal.frames(blocks)
+        along, bias, standing = self.cal.frames(blocks)
         imu = channels.reshape(4, 6, n)
         rate = _frame_components(imu[:, 3:], pieces, along, bias, self._scratch("rate", (3, 4), n))
         force = _frame_components(imu[:, :3], pieces, along, None, self._scratch("force", (3, 4), n))
@@ -285,7 +282,7 @@ class _Segment:
             first = np.concatenate([held, detwisted[:, :, :head]], axis=2)[:, :, None]
             middle = detwisted[:, :, head: head + full * size].reshape(3, 4, full, size)
             moments, counts = cal.gyro_moments(*np.concatenate([first, middle], axis=2), along[: 1 + full])
-            flexion = _Flexion.join([flexion, self.cal.add_blocks(standing, moments, counts)])
+            flexion = _Flexion.join([flexion, self.cal.add_blocks(moments, counts, along[1:], standing)])
         self.rate_tail = np.concatenate([self.rate_tail, detwisted], axis=2)[:, :, -size:]
         x_f, y_f = cal.detwist(force[1], force[2], cos, sin)
         # Forward = flexion axis × long axis: the flexion direction of the components turned by 90°.
