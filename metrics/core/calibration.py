@@ -70,15 +70,14 @@ def standing_means(accel: np.ndarray, gyro: np.ndarray, speed2: np.ndarray) -> t
     f_mean = np.full((len(still), accel.shape[0], 3), np.nan)
     g_mean = np.full_like(f_mean, np.nan)
     if still.any():
-        f_mean[still] = accel[:, :, still].mean(axis=3).transpose(2, 0, 1)
-        g_mean[still] = gyro[:, :, still].mean(axis=3).transpose(2, 0, 1)
-        f_dev = accel[:, :, still] - f_mean[still].transpose(1, 2, 0)[..., None]
-        g_dev = gyro[:, :, still] - g_mean[still].transpose(1, 2, 0)[..., None]
-        f_spread = np.sqrt(np.mean(np.sum(f_dev**2, axis=1), axis=2))  # (sensors, blocks)
-        g_jump = np.sqrt(np.sum(g_dev**2, axis=1).max(axis=2))
-        f_norm = np.linalg.norm(f_mean[still], axis=2).T
-        cos_down = -(f_mean[still] @ NOMINAL_X).T / f_norm
-        ok = ((g_jump <= STILL_GYRO_DPS) & (np.linalg.norm(g_mean[still], axis=2).T <= MAX_GYRO_BIAS_DPS)
+        f, g = accel[:, :, still], gyro[:, :, still]  # (sensors, 3, candidates, n)
+        f_avg, g_avg = f.mean(axis=3), g.mean(axis=3)  # (sensors, 3, candidates)
+        f_mean[still], g_mean[still] = f_avg.transpose(2, 0, 1), g_avg.transpose(2, 0, 1)
+        f_spread = np.sqrt(np.mean(np.sum((f - f_avg[..., None]) ** 2, axis=1), axis=2))  # (sensors, c)
+        g_jump = np.sqrt(np.sum((g - g_avg[..., None]) ** 2, axis=1).max(axis=2))
+        f_norm = np.linalg.norm(f_avg, axis=1)
+        cos_down = -(NOMINAL_X @ f_avg) / f_norm
+        ok = ((g_jump <= STILL_GYRO_DPS) & (np.linalg.norm(g_avg, axis=1) <= MAX_GYRO_BIAS_DPS)
               & (f_spread <= STILL_ACCEL_MS2) & (np.abs(f_norm - G) <= STILL_ACCEL_MS2)
               & (cos_down >= np.cos(np.radians(UPRIGHT_DEG))))
         still[still] = ok.all(axis=0)

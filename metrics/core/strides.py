@@ -150,18 +150,17 @@ def _carry(own: np.ndarray, offsets: np.ndarray, start: np.ndarray, end: np.ndar
     """
     n = len(own)
     linked = np.concatenate([[before is not None and before[0] == start[0]], end[:-1] == start[1:]])
-    source = np.concatenate([[-1], np.arange(n)])  # row 0 stands for the previous batch
+    # Row 0 of the (n + 1) arrays below stands for the previous batch's last stride.
     own_rows = np.concatenate([[linked[0]], own])
     base_run = np.concatenate([[before[2] if linked[0] else 0], np.zeros(n, dtype=int)])
     chain_start = np.maximum.accumulate(np.where(np.concatenate([[True], ~linked]), np.arange(n + 1), 0))
     last_own = np.maximum.accumulate(np.where(own_rows, np.arange(n + 1), -1))[1:]
-    reach = (last_own >= chain_start[1:]) & (last_own >= 0)
+    reach = last_own >= chain_start[1:]  # an own-oriented stride earlier in the same chain
     run = np.where(reach, base_run[np.maximum(last_own, 0)] + np.arange(1, n + 1) - last_own, 0)
     oriented = own | (reach & (run <= MAX_CARRIED))
     all_offsets = np.concatenate([before[1][None] if linked[0] else np.zeros((1, 2)), offsets])
     carried = oriented & ~own
     offsets = np.where(carried[:, None], all_offsets[np.maximum(last_own, 0)], offsets)
-    del source
     return oriented, offsets, np.where(carried, run, 0)
 
 

@@ -31,9 +31,9 @@ class SymmetryTracker:
         own_lag = np.where(side == 0, 0.0, OTHER_LEG_LAG_S)
         left = self._window_mean(0, t_end - WINDOW_S, t_end - own_lag)
         right = self._window_mean(1, t_end - WINDOW_S, t_end - (OTHER_LEG_LAG_S - own_lag))
-        newest = max(t[-1] for t in self._t if len(t)) if len(t_end) else None
-        for leg in (0, 1):
-            if newest is not None:
+        if len(t_end):
+            newest = max(t[-1] for t in self._t if len(t))
+            for leg in (0, 1):
                 keep = self._t[leg] > newest - 2 * WINDOW_S
                 self._t[leg], self._values[leg] = self._t[leg][keep], self._values[leg][keep]
         return 100 * (left - right) / ((left + right) / 2)

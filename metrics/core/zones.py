@@ -30,23 +30,14 @@ DEFAULT_ZONES: dict[str, dict[str, tuple[float, float]]] = {
 
 
 def pace_band(speed_mps: float) -> str:
-    for band in PACE_BANDS:
-        if speed_mps < BAND_UPPER_MPS[band]:
-            return band
-    return PACE_BANDS[-1]
+    return str(pace_bands(np.array([speed_mps]))[0])
 
 
 def pace_bands(speed_mps: np.ndarray) -> np.ndarray:
-    """`pace_band` of each speed (NaN counts as sprint, like any failed comparison)."""
+    """The pace band of each speed: the first whose upper bound it is under (NaN: sprint)."""
     uppers = np.array([BAND_UPPER_MPS[band] for band in PACE_BANDS])
     index = np.searchsorted(uppers, speed_mps, side="right")
     return np.array(PACE_BANDS)[np.minimum(index, len(PACE_BANDS) - 1)]
-
-
-def zone_label(value: float, low: float, high: float) -> str:
-    if value < low:
-        return "below"
-    return "above" if value > high else "in"
 
 
 @dataclass(frozen=True)
@@ -59,16 +50,13 @@ class ZoneTable:
         return {**DEFAULT_ZONES[band], **self.overrides.get(band, {})}
 
     def label(self, band: str, kickback_deg: float, knee_elevation_deg: float) -> dict[str, str]:
-        zones = self.band(band)
-        return {
-            "kickback": zone_label(kickback_deg, *zones["kickback"]),
-            "knee_elevation": zone_label(knee_elevation_deg, *zones["knee_elevation"]),
-        }
-
+        kickback, knee = self.labels(np.array([band]), np.array([kickback_deg]),
+                                     np.array([knee_elevation_deg]))
+        return {"kickback": str(kickback[0]), "knee_elevation": str(knee[0])}
 
     def labels(self, bands: np.ndarray, kickback_deg: np.ndarray,
                knee_elevation_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """`label` of many strides at once: (kickback labels, knee elevation labels)."""
+        """Below / in / above each stride's band zone: (kickback labels, knee elevation labels)."""
         names, inverse = np.unique(bands, return_inverse=True)
         out = []
         for metric, values in (("kickback", kickback_deg), ("knee_elevation", knee_elevation_deg)):
