@@ -28,9 +28,7 @@ class Spool:
 
     def append(self, device: str, seq: int, payload: bytes) -> None:
         """Durably store frame `seq` of `device` (which must be its next number)."""
-        with self._transaction():
-            self._db.execute("INSERT INTO frames VALUES (?, ?, ?)", (device, seq, payload))
-            self._db.execute("INSERT OR REPLACE INTO next_seq VALUES (?, ?)", (device, seq + 1))
+        self.append_many([(device, seq, payload)])
 
     def append_many(self, rows: list[tuple[str, int, bytes]]) -> None:
         """Durably store several frames (device, seq, payload) in one transaction."""
