@@ -11,7 +11,6 @@ from datetime import timedelta
 from django.utils import timezone
 
 from athletes.models import RunnerProfile
-from metrics.core import PACE_BANDS
 from metrics.models import zone_table_for
 from sessions.broadcast import stride_event
 from sessions.models import RunSession
@@ -22,7 +21,6 @@ STREAMING_WITHIN_S = 5.0
 
 def runner_snapshot(runner: RunnerProfile) -> dict:
     """Name, zones per band, status and the last minute of strides of one runner."""
-    zones = zone_table_for(runner)
     session = RunSession.objects.filter(runner=runner, status=RunSession.Status.LIVE).order_by(
         "-started_at").first()
     status, strides = "idle", []
@@ -36,8 +34,7 @@ def runner_snapshot(runner: RunnerProfile) -> dict:
                        for s in session.strides.filter(t_end__gt=last - BACKFILL_S).order_by("t_end")]
     return {
         "runner": runner.pk, "name": runner.display_name, "status": status,
-        "zones": {band: {metric: list(bounds) for metric, bounds in zones.band(band).items()}
-                  for band in PACE_BANDS},
+        "zones": zone_table_for(runner).as_json(),
         "strides": strides,
     }
 

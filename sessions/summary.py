@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from statistics import median
 
-from metrics.core import PACE_BANDS
 from metrics.models import zone_table_for
 from sessions.models import RunSession
 
@@ -43,9 +42,7 @@ def chart_data(session: RunSession) -> dict:
         series[leg] = {"id": [r[0] for r in rows], "t": [round(r[1], 2) for r in rows],
                        "kickback": [round(r[2], 1) for r in rows], "knee": [round(r[3], 1) for r in rows],
                        "band": [r[4] for r in rows]}
-    zones = zone_table_for(session.runner)
-    return {"series": series,
-            "zones": {band: {m: list(v) for m, v in zones.band(band).items()} for band in PACE_BANDS}}
+    return {"series": series, "zones": zone_table_for(session.runner).as_json()}
 
 
 def session_medians(runner, limit: int = 200) -> list[dict]:

@@ -49,6 +49,11 @@ class ZoneTable:
     def band(self, band: str) -> dict[str, tuple[float, float]]:
         return {**DEFAULT_ZONES[band], **self.overrides.get(band, {})}
 
+    def as_json(self) -> dict[str, dict[str, list[float]]]:
+        """Every band's zones as {band: {metric: [low, high]}} (live board, session charts)."""
+        return {band: {metric: list(bounds) for metric, bounds in self.band(band).items()}
+                for band in PACE_BANDS}
+
     def label(self, band: str, kickback_deg: float, knee_elevation_deg: float) -> dict[str, str]:
         kickback, knee = self.labels(np.array([band]), np.array([kickback_deg]),
                                      np.array([knee_elevation_deg]))
