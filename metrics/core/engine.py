@@ -26,11 +26,22 @@ import numpy as np
 from scipy.signal import lfilter
 
 from metrics.core import calibration as cal
+from metrics.core.anchors import REACH_S, Anchors, GapRuns, anchor
 from metrics.core.declip import Declipper
 from metrics.core.events import initial_contacts, midswing_peaks, seconds, toe_offs
 from metrics.core.recording import Recording
 from metrics.core.resample import GridChunk, GridResampler
-from metrics.core.strides import METRICS, Body, SegmentSignals, StrideBatch, stride_metrics, turned_force
+from metrics.core.strides import (
+    METRICS,
+    Body,
+    SegmentSignals,
+    StrideBatch,
+    orientation_window,
+    own_orientation,
+    peak_samples,
+    stride_metrics,
+    turned_force,
+)
 from metrics.core.symmetry import SymmetryTracker
 from metrics.core.zones import ZoneTable, pace_bands
 
@@ -51,8 +62,11 @@ RUNNING_MIN_KICKBACK_DEG = 70.0
 STRIDE_S = (0.3, 1.5)
 KEEP_S = 4.0  # history kept behind the oldest open event
 TWIST_ALPHA = 1 / 300  # high-pass of the twist angle: ~1.5 s at 200 Hz
-SWING_HOLE_S = 0.055  # a longer hole in the swing hides the peaks: skip the stride
-IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: doubt that stride's own orientation
+IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: the stride cannot anchor itself
+OWN_HOLE_SAMPLES = 2  # nor with a longer run of lost samples anywhere in its orientation window
+HORIZON_S = 1.5  # every stride that ends this long before the data does has been found
+LOW_ABOVE_DEG = 2.0  # a stride whose peaks are known to worse than this (one sigma) is low-quality
+UNBOUNDED_DEG = 8.0  # … and one known to worse than this is not reported
 # A long feed is handled PUSH_SAMPLES at a time (arrays stay in cache and the allocator reuses them),
 # and scanned for strides every SCAN_SAMPLES (the fixed cost of a scan is spread over many strides).
 PUSH_SAMPLES = 16384
@@ -76,6 +90,8 @@ class Stride:
     pace_band: str
     zone: dict[str, str]
     symmetry_pct: dict[str, float | None] = field(default_factory=dict)
+    # How much of the stride was observed and how far its peaks can be trusted (SPEC §6).
+    quality: dict = field(default_factory=dict)
     # Thigh and shank angles (deg) from IC at 25 Hz, for live charts; not part of SPEC §6.
     trace_deg: np.ndarray = field(default_factory=lambda: np.empty((2, 0)), repr=False, compare=False)
 
@@ -86,7 +102,12 @@ class Stride:
     def to_dict(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "trace_deg"}
         out["zone"], out["symmetry_pct"] = dict(self.zone), dict(self.symmetry_pct)
+        out["quality"] = dict(self.quality)
         return out
+
+    @property
+    def low_quality(self) -> bool:
+        return bool(self.quality.get("low", False))
 
 
 def estimate_sample_rate(t: np.ndarray) -> float:
@@ -177,6 +198,31 @@ class _Found:
     end: np.ndarray
     values: dict[str, np.ndarray]  # strides.METRICS
     trace: np.ndarray  # (n, 2, k) thigh, shank
+    quality: dict[str, np.ndarray]  # Segment._quality, and "waited" for a later anchor
+
+
+@dataclass
+class _Waiting:
+    """Strides of one leg found but not yet anchored (absolute indices), in order."""
+
+    start: np.ndarray
+    toe: np.ndarray
+    end: np.ndarray
+    own: np.ndarray  # anchored by its own window
+    own_k: np.ndarray  # (n, 2)
+    faults: np.ndarray  # skip reason from the sensors, or ""
+
+    @classmethod
+    def empty(cls) -> _Waiting:
+        none = np.empty(0, dtype=np.int64)
+        return cls(none, none, none, np.empty(0, dtype=bool), np.empty((0, 2)), np.empty(0, dtype="<U16"))
+
+    def join(self, other: _Waiting) -> _Waiting:
+        return _Waiting(*(np.concatenate([getattr(self, f.name), getattr(other, f.name)])
+                          for f in fields(self)))
+
+    def pick(self, mask: np.ndarray) -> _Waiting:
+        return _Waiting(*(getattr(self, f.name)[mask] for f in fields(self)))
 
 
 class _Segment:
@@ -207,8 +253,8 @@ class _Segment:
         self.scan_from = {leg: 0 for leg in LEGS}
         self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
         self.last = {leg: None for leg in LEGS}  # (midswing, ic) of the leg's last contact
-        # (end index, thigh and shank k, strides carried in a row) of the leg's last oriented stride
-        self.last_angles: dict[str, tuple[int, np.ndarray, int] | None] = {leg: None for leg in LEGS}
+        self.anchors = {leg: Anchors.empty() for leg in LEGS}  # self-anchored strides (anchors.py)
+        self.waiting = {leg: _Waiting.empty() for leg in LEGS}  # found, not yet anchored
 
     def _scratch(self, name: str, rows: tuple[int, ...], n: int) -> np.ndarray:
         """A work array (*rows, n) reused from push to push: fresh multi-megabyte temporaries
@@ -332,14 +378,13 @@ class _Segment:
                      for x in (flat, rail))
 
     def find_strides(self, body: Body, final: bool, skipped: Counter) -> list[_Found]:
-        found = [self._leg_strides(side, body, skipped) for side in range(len(LEGS))]
+        found = [self._leg_strides(side, body, skipped, final) for side in range(len(LEGS))]
         if final:
             self.pending = {leg: np.empty(0, dtype=np.int64) for leg in LEGS}
         self._trim()
         return [f for f in found if f is not None]
 
-    def _leg_strides(self, side: int, body: Body,
-                     skipped: Counter) -> _Found | None:
+    def _leg_strides(self, side: int, body: Body, skipped: Counter, final: bool) -> _Found | None:
         leg, thigh, shank = LEGS[side], 2 * side, 2 * side + 1
         rate, off = self.rate, self.offset
         ws = self.ws[shank]
@@ -350,30 +395,80 @@ class _Segment:
         ics, resolved = initial_contacts(ws, self.shank_accel[3 * side: 3 * side + 3], pending - off, rate)
         self.pending[leg] = pending[resolved:]
         start, mid, end = (x - off for x in self._chain(leg, pending[:resolved], ics + off))
-        if not len(start):
+        signals = [SegmentSignals(self.ws[s], self.phi[s], self.p[s], self.q[s]) for s in (thigh, shank)]
+        if len(start):
+            self._wait(leg, side, body, signals, start, toe_offs(self.phi[thigh], start, mid, rate), end)
+        waiting = self.waiting[leg]
+        if not len(waiting.start):
             return None
-        toe = toe_offs(self.phi[thigh], start, mid, rate)
-        thigh_signals, shank_signals = (
-            SegmentSignals(self.ws[s], self.phi[s], self.p[s], self.q[s]) for s in (thigh, shank))
-        faults = self._sensor_faults(start, end, side)
-        filled = np.concatenate([[0], np.cumsum(self.filled)])
-        impact_end = np.minimum(start + seconds(IMPACT_S, rate), len(self.filled))
-        no_gap_at_impact = filled[impact_end] == filled[start]
-        before = self.last_angles[leg]
-        before = (before[0] - off, before[1], before[2]) if before is not None else None
-        batch = stride_metrics(thigh_signals, shank_signals, start, toe, end, body, rate,
-                               trusted=no_gap_at_impact & (faults != "clipped"), before=before)
-        if batch.oriented[-1]:
-            self.last_angles[leg] = (int(end[-1] + off), batch.offsets[-1], int(batch.carried_run[-1]))
-        reason = np.where(faults == "clipped", "", faults)
+        w_start, w_toe, w_end = waiting.start - off, waiting.toe - off, waiting.end - off
+        peak = {metric: at + off for metric, at in peak_samples(*signals, w_toe, w_end).items()}
+        gaps = GapRuns.of(self.filled, off, rate)
+        horizon = final | (self.end - waiting.end >= (REACH_S + HORIZON_S) * rate)
+        settled = anchor(waiting.own, waiting.own_k, waiting.start, waiting.end, peak, self.anchors[leg],
+                         gaps, rate, horizon)
+        done = settled.done
+        self.waiting[leg] = waiting.pick(~done)
+        if not done.any():
+            return None
+        start, toe, end = w_start[done], w_toe[done], w_end[done]
+        batch = stride_metrics(*signals, start, toe, end, body, rate, settled.k[done])
+        uncertainty = {metric: u[done] for metric, u in settled.uncertainty.items()}
+        peaks_done = {metric: p[done] - off for metric, p in peak.items()}
+        quality = self._quality(start, end, peaks_done, uncertainty)
+        reason = np.where(settled.found[done], waiting.faults[done], "implausible_orientation")
         reason = np.where(reason == "", _not_running(batch, end - start, rate), reason)
-        too_long = self._longest_hole(toe, end) > SWING_HOLE_S * rate
-        reason = np.where((reason == "") & too_long, "lost_samples", reason)
+        unbounded = np.maximum(*uncertainty.values()) > UNBOUNDED_DEG
+        reason = np.where((reason == "") & unbounded, "peak_unbounded", reason)
         for name, count in zip(*np.unique(reason[reason != ""], return_counts=True), strict=True):
             skipped[str(name)] += int(count)
         keep = reason == ""
+        quality["waited"] = settled.waited[done]
         return _Found(side, start[keep] + off, toe[keep] + off, end[keep] + off,
-                      {name: getattr(batch, name)[keep] for name in METRICS}, batch.trace[keep])
+                      {name: getattr(batch, name)[keep] for name in METRICS}, batch.trace[keep],
+                      {name: values[keep] for name, values in quality.items()})
+
+    def _wait(self, leg: str, side: int, body: Body, signals: list[SegmentSignals], start: np.ndarray,
+              toe: np.ndarray, end: np.ndarray) -> None:
+        """Queue newly found strides (buffer indices) for anchoring; the self-anchored ones also
+        become anchors for their neighbours."""
+        off, rate = self.offset, self.rate
+        faults = self._sensor_faults(start, end, side)
+        own_k, plausible = own_orientation(*signals, start, end, body, rate)
+        first, last = orientation_window(start, end, rate)
+        own = plausible & (faults == "") & self._observed(first, last, start)
+        oldest = min([int(start[0]) + off, *self.waiting[leg].start[:1].tolist()])
+        self.anchors[leg] = self.anchors[leg].add(first[own] + off, last[own] + off, own_k[own],
+                                                  keep_from=oldest - int(2 * REACH_S * rate))
+        self.waiting[leg] = self.waiting[leg].join(_Waiting(
+            start + off, toe + off, end + off, own, own_k, np.where(faults == "clipped", "", faults)))
+
+    def _observed(self, first: np.ndarray, last: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """Per stride: its orientation window holds no gap longer than OWN_HOLE_SAMPLES (single
+        lost instants of interleaved notifications are filled well) and none at all at its impact."""
+        longest = self._longest_hole(np.maximum(first, 0), last)
+        filled = np.concatenate([[0], np.cumsum(self.filled)])
+        impact_end = np.minimum(start + seconds(IMPACT_S, self.rate), len(self.filled))
+        return (longest <= OWN_HOLE_SAMPLES) & (filled[impact_end] == filled[np.maximum(first, 0)])
+
+    def _quality(self, start: np.ndarray, end: np.ndarray, peak: dict[str, np.ndarray],
+                 uncertainty: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Per stride (buffer indices): how much of it was observed and how far its peaks can be trusted."""
+        filled = np.concatenate([[0], np.cumsum(self.filled)])
+        near = np.zeros(len(start), dtype=bool)
+        last = len(self.filled) - 1
+        for at in peak.values():  # the peak or a neighbour of its parabola was not observed
+            for step in (-1, 0, 1):
+                near |= self.filled[np.clip(at + step, 0, last)]
+        kick, knee = uncertainty["kickback"], uncertainty["knee_elevation"]
+        return {
+            "missing_pct": 100 * (filled[end] - filled[start]) / (end - start),
+            "longest_gap_ms": 1000 * self._longest_hole(start, end) / self.rate,
+            "gap_at_peak": near,
+            "kickback_uncertainty_deg": kick,
+            "knee_elevation_uncertainty_deg": knee,
+            "low": np.maximum(kick, knee) > LOW_ABOVE_DEG,
+        }
 
     def _chain(self, leg: str, peaks: np.ndarray, ics: np.ndarray) -> tuple[np.ndarray, ...]:
         """Strides (start, mid-swing, end) between consecutive contacts of one leg.
@@ -428,6 +523,8 @@ class _Segment:
                 marks.append(int(self.pending[leg][0]))
             if self.last[leg] is not None:
                 marks.append(self.last[leg][1])
+            if len(self.waiting[leg].start):
+                marks.append(int(self.waiting[leg].start[0]))
         keep_from = min(marks) - int(KEEP_S * self.rate)
         drop = keep_from - self.offset
         if drop > 2 * self.rate * KEEP_S:
@@ -468,12 +565,12 @@ def _along_flexion(flexion: _Flexion, pieces: list, x: np.ndarray, y: np.ndarray
 
 
 def _not_running(batch: StrideBatch, length: np.ndarray, rate: float) -> np.ndarray:
-    """Per stride: "implausible_orientation", "not_running" or "" (a running stride)."""
+    """Per stride: "not_running" or "" (a running stride)."""
     stride_s = length / rate
     running = ((RUNNING_STRIDE_S[0] <= stride_s) & (stride_s <= RUNNING_STRIDE_S[1])
                & (batch.contact_ms / 1000 < RUNNING_MAX_DUTY * stride_s)
                & (batch.kickback_deg >= RUNNING_MIN_KICKBACK_DEG))
-    return np.where(batch.oriented, np.where(running, "", "not_running"), "implausible_orientation")
+    return np.where(running, "", "not_running")
 
 
 class StrideEngine:
@@ -579,27 +676,42 @@ class StrideEngine:
         side = joined(lambda t0, f: np.full(len(f.start), f.side))
         v = {name: joined(lambda t0, f, name=name: f.values[name]) for name in METRICS}
         traces = [trace for _, f in found for trace in _trace_rows(f.trace)]
+        q = {name: joined(lambda t0, f, name=name: f.quality[name]) for name in found[0][1].quality}
         order = np.lexsort((side, t_end))
         side, t_start, t_toe_off, t_end = side[order], t_start[order], t_toe_off[order], t_end[order]
         v = {name: values[order] for name, values in v.items()}
+        q = {name: values[order] for name, values in q.items()}
         bands = np.full(len(order), self.pinned_band) if self.pinned_band else pace_bands(v["speed_mps"])
         zones = self.zones.labels(bands, v["kickback_deg"], v["knee_elevation_deg"])
         paired = np.column_stack([v["kickback_deg"], v["knee_elevation_deg"]])
-        symmetry = self._symmetry.add(side, t_end, paired)
+        # Low-quality strides, and strides delivered late (they waited for a later anchor), do not
+        # enter the other strides' symmetry: it stays the same however the stream was chunked.
+        symmetry = self._symmetry.add(side, t_end, paired, counts=~(q["low"] | q["waited"]))
         symmetry = np.where(np.isnan(symmetry), None, np.round(symmetry, 2)).tolist()
         rounded = {name: np.round(values, 1 if name == "cadence_spm" else 2).tolist()
                    for name, values in v.items()}
         rounded["contact_ms"] = np.rint(v["contact_ms"]).astype(int).tolist()
         times = (np.round(x, 4).tolist() for x in (t_start, t_toe_off, t_end))
+        quality = _quality_dicts(q)
         columns = [np.array(LEGS)[side].tolist(), *times, *(rounded[name] for name in METRICS),
-                   bands.tolist(), zones[0].tolist(), zones[1].tolist(), symmetry, order.tolist()]
+                   bands.tolist(), zones[0].tolist(), zones[1].tolist(), symmetry, quality, order.tolist()]
         return [
             Stride(leg, t0, to, t1, kick, shank, heel, knee, knee_cm, cadence, contact, speed, band,
                    {"kickback": zone_kick, "knee_elevation": zone_knee},
-                   {"kickback": sym[0], "knee_elevation": sym[1]}, traces[i])
+                   {"kickback": sym[0], "knee_elevation": sym[1]}, quality, traces[i])
             for (leg, t0, to, t1, kick, shank, heel, knee, knee_cm, cadence, contact, speed, band,
-                 zone_kick, zone_knee, sym, i) in zip(*columns, strict=True)
+                 zone_kick, zone_knee, sym, quality, i) in zip(*columns, strict=True)
         ]
+
+
+def _quality_dicts(q: dict[str, np.ndarray]) -> list[dict]:
+    """The SPEC §6 `quality` object of each stride, rounded for people."""
+    columns = (np.round(q["missing_pct"], 1).tolist(), np.rint(q["longest_gap_ms"]).astype(int).tolist(),
+               q["gap_at_peak"].tolist(), np.round(q["kickback_uncertainty_deg"], 1).tolist(),
+               np.round(q["knee_elevation_uncertainty_deg"], 1).tolist(), q["low"].tolist())
+    return [{"missing_pct": missing, "longest_gap_ms": gap, "gap_at_peak": at_peak,
+             "kickback_uncertainty_deg": kick, "knee_elevation_uncertainty_deg": knee, "low": low}
+            for missing, gap, at_peak, kick, knee, low in zip(*columns, strict=True)]
 
 
 def _trace_rows(trace: np.ndarray) -> list[np.ndarray]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_GAP_S = 0.1
+MAX_GAP_S = 0.25
 
 
 @dataclass

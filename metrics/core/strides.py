@@ -124,74 +124,67 @@ class StrideBatch:
     cadence_spm: np.ndarray
     contact_ms: np.ndarray
     speed_mps: np.ndarray
-    oriented: np.ndarray  # the orientation is trustworthy (own or carried from the previous stride)
-    offsets: np.ndarray  # (n, 2) thigh and shank k (θ = φ + k, radians)
-    carried_run: np.ndarray  # strides in a row, up to this one, whose orientation was carried
     trace: np.ndarray  # (n, 2, k) thigh and shank angle at TRACE_HZ from IC, NaN past the stride
 
 
 METRICS = ("kickback_deg", "shank_back_deg", "heel_rise_cm", "knee_elevation_deg", "knee_rise_cm",
            "cadence_spm", "contact_ms", "speed_mps")
-MAX_CARRIED = 8
 FLIGHT_LEAD_S = 0.025
 # |stride-mean specific force| within 12 % of what gravity and the sensor's velocity change
 # predict, else the stride's own orientation is doubted.
 FORCE_TOLERANCE = 0.12
 
 
-def _carry(own: np.ndarray, offsets: np.ndarray, start: np.ndarray, end: np.ndarray,
-           before: tuple[int, np.ndarray, int] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Doubted strides continue the gyro from the last own-oriented stride of an unbroken chain.
+def orientation_window(start: np.ndarray, end: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Samples [first, last) whose mean force anchors each stride: one whole period from a flight
+    instant shortly before IC, where the hip is in free fall, so a few ms of IC error do not
+    change the sensor's velocity."""
+    lead = int(round(FLIGHT_LEAD_S * rate))
+    return start - lead, end - lead
 
-    A stride that starts where the previous one ended keeps integrating the same gyro, so
-    it takes that stride's k; `before` = (end index, k, strides carried in a row) of the
-    previous batch's last stride. At most MAX_CARRIED strides in a row are carried.
-    Returns (oriented, offsets, carried run).
-    """
-    n = len(own)
-    linked = np.concatenate([[before is not None and before[0] == start[0]], end[:-1] == start[1:]])
-    # Row 0 of the (n + 1) arrays below stands for the previous batch's last stride.
-    own_rows = np.concatenate([[linked[0]], own])
-    base_run = np.concatenate([[before[2] if linked[0] else 0], np.zeros(n, dtype=int)])
-    chain_start = np.maximum.accumulate(np.where(np.concatenate([[True], ~linked]), np.arange(n + 1), 0))
-    last_own = np.maximum.accumulate(np.where(own_rows, np.arange(n + 1), -1))[1:]
-    reach = last_own >= chain_start[1:]  # an own-oriented stride earlier in the same chain
-    run = np.where(reach, base_run[np.maximum(last_own, 0)] + np.arange(1, n + 1) - last_own, 0)
-    oriented = own | (reach & (run <= MAX_CARRIED))
-    all_offsets = np.concatenate([before[1][None] if linked[0] else np.zeros((1, 2)), offsets])
-    carried = oriented & ~own
-    offsets = np.where(carried[:, None], all_offsets[np.maximum(last_own, 0)], offsets)
-    return oriented, offsets, np.where(carried, run, 0)
+
+def own_orientation(thigh: SegmentSignals, shank: SegmentSignals, start: np.ndarray, end: np.ndarray,
+                    body: Body, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each stride's own offsets k (n, 2: thigh, shank; θ = φ + k, radians) and whether the
+    stride-mean force agrees with gravity and the velocity change (within FORCE_TOLERANCE)."""
+    first, last = orientation_window(start, end, rate)
+    seconds = (end - start) / rate
+    lt, ls = body.thigh_m, body.shank_m
+    th = _orientation(thigh, first, last, seconds, [], body.thigh_sensor_at * lt)
+    sh = _orientation(shank, first, last, seconds, [(lt, thigh, th.offset)], body.shank_sensor_at * ls)
+    plausible = (np.abs(th.force_ratio - 1) < FORCE_TOLERANCE) & (
+        np.abs(sh.force_ratio - 1) < FORCE_TOLERANCE)
+    return np.column_stack([th.offset, sh.offset]), plausible
+
+
+def _swing(thigh: SegmentSignals, toe_off: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sample indices from toe-off to the next IC (n, k), and which of them lie in the swing."""
+    swing_length = end - toe_off
+    cols = np.arange(int(swing_length.max()) + 1)
+    return np.minimum(toe_off[:, None] + cols, end[:, None]), cols <= swing_length[:, None]
+
+
+def peak_samples(thigh: SegmentSignals, shank: SegmentSignals, toe_off: np.ndarray,
+                 end: np.ndarray) -> dict[str, np.ndarray]:
+    """Sample of each stride's kickback and knee-elevation peak. A stride's offsets are constants,
+    so the peaks sit where they sit in φ whatever the orientation turns out to be."""
+    idx, swing = _swing(thigh, toe_off, end)
+    rows = np.arange(len(idx))
+    knee = np.where(swing, thigh.phi[idx], -np.inf)
+    kick = np.where(swing, thigh.phi[idx] - shank.phi[idx], -np.inf)
+    return {"kickback": idx[rows, np.argmax(kick, axis=1)],
+            "knee_elevation": idx[rows, np.argmax(knee, axis=1)]}
 
 
 def stride_metrics(
     thigh: SegmentSignals, shank: SegmentSignals, start: np.ndarray, toe_off: np.ndarray,
-    end: np.ndarray, body: Body, rate: float, *,
-    trusted: np.ndarray, before: tuple[int, np.ndarray, int] | None = None,
+    end: np.ndarray, body: Body, rate: float, offsets: np.ndarray,
 ) -> StrideBatch:
-    """All SPEC §5 per-stride metrics for strides [start, end] with toe-off, indices into the signals.
-
-    A stride whose own orientation is doubted (not `trusted`: lost samples at its impact,
-    or a stride-mean specific force far from g) continues the previous stride's angles
-    (see `_carry`), so gyro drift cannot build up over more than MAX_CARRIED strides.
-    """
-    # Orientation window: one whole period from a flight instant shortly before IC, where the
-    # hip is in free fall, so a few ms of IC error do not change the sensor's velocity.
-    lead = int(round(FLIGHT_LEAD_S * rate))
+    """All SPEC §5 per-stride metrics for strides [start, end] with toe-off, indices into the
+    signals, with the offsets k (n, 2) of their orientation (`own_orientation`, anchors.py)."""
     length = end - start
-    seconds = length / rate
-    first, last = start - lead, end - lead
     lt, ls = body.thigh_m, body.shank_m
-    th = _orientation(thigh, first, last, seconds, [], body.thigh_sensor_at * lt)
-    sh = _orientation(shank, first, last, seconds, [(lt, thigh, th.offset)], body.shank_sensor_at * ls)
-    own = trusted & (np.abs(th.force_ratio - 1) < FORCE_TOLERANCE) & (
-        np.abs(sh.force_ratio - 1) < FORCE_TOLERANCE)
-    oriented, offsets, carried_run = _carry(own, np.column_stack([th.offset, sh.offset]), start, end, before)
-
-    swing_length = end - toe_off
-    cols = np.arange(int(swing_length.max()) + 1)  # toe-off to next IC
-    idx = np.minimum(toe_off[:, None] + cols, end[:, None])
-    swing = cols <= swing_length[:, None]
+    idx, swing = _swing(thigh, toe_off, end)
     theta_t = np.degrees(thigh.phi[idx] + offsets[:, :1])
     theta_s = np.degrees(shank.phi[idx] + offsets[:, 1:])
     knee_elevation = _refined_extreme(theta_t, swing)
@@ -212,9 +205,6 @@ def stride_metrics(
         cadence_spm=120 * rate / length,
         contact_ms=1000 * contact_s,
         speed_mps=body.speed_factor * sweep / np.maximum(contact_s, 1e-3),
-        oriented=oriented,
-        offsets=offsets,
-        carried_run=carried_run,
         trace=_trace(thigh, shank, offsets, start, end, rate),
     )
 

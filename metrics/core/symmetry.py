@@ -21,11 +21,13 @@ class SymmetryTracker:
         self._t = [np.empty(0), np.empty(0)]  # per leg (0 left, 1 right): recent stride ends …
         self._values = [np.empty((0, metrics)), np.empty((0, metrics))]  # … and their metrics
 
-    def add(self, side: np.ndarray, t_end: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def add(self, side: np.ndarray, t_end: np.ndarray, values: np.ndarray,
+            counts: np.ndarray | None = None) -> np.ndarray:
         """Record strides given in the order they ended; return each one's symmetry per metric
-        (n, metrics), NaN until both legs are seen."""
+        (n, metrics), NaN until both legs are seen. Strides where `counts` is False get a value
+        but do not enter anyone's."""
         for leg in (0, 1):
-            mine = side == leg
+            mine = (side == leg) & (True if counts is None else counts)
             self._t[leg] = np.concatenate([self._t[leg], t_end[mine]])
             self._values[leg] = np.concatenate([self._values[leg], values[mine]])
         own_lag = np.where(side == 0, 0.0, OTHER_LEG_LAG_S)
