@@ -34,6 +34,9 @@ class StrideRecord(models.Model):
     kickback_symmetry_pct = models.FloatField(null=True, blank=True)
     knee_elevation_symmetry_pct = models.FloatField(null=True, blank=True)
     trace = models.JSONField(default=dict, blank=True, help_text="Thigh and shank angles from IC, 25 Hz")
+    quality = models.JSONField(default=dict, blank=True,
+                               help_text="Missing samples, longest gap, gap at a peak, ± degrees (SPEC §6)")
+    low_quality = models.BooleanField(default=False, help_text="Left out of medians and zone shares")
 
     class Meta:
         ordering = ["session", "leg", "t_start"]
@@ -56,7 +59,7 @@ class StrideRecord(models.Model):
             kickback_zone=stride.zone["kickback"], knee_elevation_zone=stride.zone["knee_elevation"],
             kickback_symmetry_pct=stride.symmetry_pct.get("kickback"),
             knee_elevation_symmetry_pct=stride.symmetry_pct.get("knee_elevation"),
-            trace=stride.trace,
+            trace=stride.trace, quality=stride.quality, low_quality=stride.low_quality,
         )
 
 

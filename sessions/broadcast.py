@@ -18,7 +18,8 @@ from sessions.groups import runner_group, squad_group
 
 TICK_S = 0.02
 STRIDE_FIELDS = ("leg", "t_start", "t_end", "kickback_deg", "shank_back_deg", "knee_elevation_deg",
-                 "cadence_spm", "contact_ms", "speed_mps", "pace_band", "zone", "symmetry_pct", "trace")
+                 "cadence_spm", "contact_ms", "speed_mps", "pace_band", "zone", "symmetry_pct", "quality",
+                 "trace")
 
 
 def stride_event(stride, session_id: int) -> dict:

@@ -69,12 +69,16 @@ STRIDE_COLUMNS = (
     "knee_elevation_deg", "knee_rise_cm", "cadence_spm", "contact_ms", "speed_mps", "pace_band",
     "kickback_zone", "knee_elevation_zone", "kickback_symmetry_pct", "knee_elevation_symmetry_pct",
 )
+# SPEC §6 `quality`, one column each; `low_quality` marks strides the summaries leave out.
+QUALITY_COLUMNS = ("missing_pct", "longest_gap_ms", "gap_at_peak", "kickback_uncertainty_deg",
+                   "knee_elevation_uncertainty_deg")
 
 
 def strides_csv(session: RunSession) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(STRIDE_COLUMNS)
-    for row in session.strides.order_by("leg", "t_start").values_list(*STRIDE_COLUMNS):
-        writer.writerow(row)
+    writer.writerow((*STRIDE_COLUMNS, *QUALITY_COLUMNS, "low_quality"))
+    rows = session.strides.order_by("leg", "t_start").values_list(*STRIDE_COLUMNS, "quality", "low_quality")
+    for *row, quality, low in rows:
+        writer.writerow((*row, *(quality.get(name, "") for name in QUALITY_COLUMNS), low))
     return buffer.getvalue()

@@ -11,9 +11,12 @@ MAX_POINTS_PER_LEG = 2500  # a 2-hour session has ~10,000 strides per leg: decim
 
 
 def summarize(session: RunSession) -> dict:
-    rows = list(session.strides.values_list("leg", "kickback_deg", "knee_elevation_deg", "kickback_zone",
-                                            "knee_elevation_zone", "kickback_symmetry_pct", "speed_mps"))
-    out = {"strides": len(rows)}
+    """Medians and zone shares of the session's good strides; `low_quality` counts those left out."""
+    strides = session.strides.all()
+    rows = list(strides.filter(low_quality=False).values_list(
+        "leg", "kickback_deg", "knee_elevation_deg", "kickback_zone", "knee_elevation_zone",
+        "kickback_symmetry_pct", "speed_mps"))
+    out = {"strides": len(rows), "low_quality": strides.filter(low_quality=True).count()}
     if not rows:
         return out
     out["kickback"] = round(median(r[1] for r in rows), 1)
@@ -36,12 +39,12 @@ def chart_data(session: RunSession) -> dict:
     series = {}
     for leg in ("left", "right"):
         rows = list(session.strides.filter(leg=leg).order_by("t_start").values_list(
-            "id", "t_end", "kickback_deg", "knee_elevation_deg", "pace_band"))
+            "id", "t_end", "kickback_deg", "knee_elevation_deg", "pace_band", "low_quality"))
         step = max(1, -(-len(rows) // MAX_POINTS_PER_LEG))
         rows = rows[::step]
         series[leg] = {"id": [r[0] for r in rows], "t": [round(r[1], 2) for r in rows],
                        "kickback": [round(r[2], 1) for r in rows], "knee": [round(r[3], 1) for r in rows],
-                       "band": [r[4] for r in rows]}
+                       "band": [r[4] for r in rows], "low": [r[5] for r in rows]}
     return {"series": series, "zones": zone_table_for(session.runner).as_json()}
 
 

@@ -60,7 +60,7 @@ def stride_trace(request: HttpRequest, session_id: int, stride_id: int) -> JsonR
     stride = get_object_or_404(session.strides, pk=stride_id)
     return JsonResponse({"leg": stride.leg, "t_start": stride.t_start, "trace": stride.trace,
                          "kickback_deg": stride.kickback_deg,
-                         "knee_elevation_deg": stride.knee_elevation_deg})
+                         "knee_elevation_deg": stride.knee_elevation_deg, "quality": stride.quality})
 
 
 def _csv_attachment(response: HttpResponse | StreamingHttpResponse, name: str):

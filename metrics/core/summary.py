@@ -12,7 +12,9 @@ LEG_FIELDS = ("kickback_deg", "knee_elevation_deg", "heel_rise_cm", "knee_rise_c
 
 
 def summarize(strides: list[Stride], skipped: Counter | None = None) -> dict:
-    summary: dict = {"strides": len(strides), "legs": {}}
+    """Medians, zone shares and symmetry of the good strides; low-quality ones are counted apart."""
+    summary: dict = {"strides": len(strides), "low_quality": sum(s.low_quality for s in strides), "legs": {}}
+    strides = [s for s in strides if not s.low_quality]
     for leg in ("left", "right"):
         mine = [s for s in strides if s.leg == leg]
         if not mine:

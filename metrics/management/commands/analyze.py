@@ -58,10 +58,13 @@ class Command(BaseCommand):
             mine = [s for s in strides if s.leg == leg]
             self.stdout.write(f"\n{leg.upper()} leg: {len(mine)} strides")
             self.stdout.write("  ".join(f"{title:>{width}}" for _, title, width, _ in TABLE_COLUMNS)
-                              + "  zones (kick, knee)")
+                              + "  ± kick/knee°  zones (kick, knee)")
             for s in mine:
                 cells = (f"{getattr(s, name):>{width}{fmt}}" for name, _, width, fmt in TABLE_COLUMNS)
-                self.stdout.write("  ".join(cells) + f"  {s.zone['kickback']}, {s.zone['knee_elevation']}")
+                q = s.quality
+                self.stdout.write("  ".join(cells) + f"  {q['kickback_uncertainty_deg']:>4.1f}/"
+                                  f"{q['knee_elevation_uncertainty_deg']:<4.1f}{'LOW' if q['low'] else '   '}"
+                                  f"  {s.zone['kickback']}, {s.zone['knee_elevation']}")
         self.stdout.write("\nSummary")
         for leg, entry in summary["legs"].items():
             if entry["strides"]:
@@ -73,5 +76,7 @@ class Command(BaseCommand):
                 )
         self.stdout.write(f"  symmetry kickback {summary['symmetry_kickback_pct']}%, "
                           f"knee elevation {summary['symmetry_knee_elevation_pct']}%")
+        if summary["low_quality"]:
+            self.stdout.write(f"  {summary['low_quality']} low-quality strides left out of the figures above")
         if summary["skipped"]:
             self.stdout.write(f"  skipped: {summary['skipped']}")

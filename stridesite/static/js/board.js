@@ -90,12 +90,17 @@ function draw() {
       zoneEl.style.width = `${pct(metric, hi) - pct(metric, lo)}%`;
       const value = last[`${metric}_deg`];
       const word = last.zone[metric];
+      const low = Boolean(last.quality?.low);  // too much lost to trust: faded, hollow, "≈"
       box.dataset.zone = word;
-      box.querySelector(".value").textContent = `${Math.round(value)}° ${last.leg === "left" ? "L" : "R"}`;
-      box.querySelector(".zone-word").textContent = word;
+      box.dataset.quality = low ? "low" : "good";
+      box.title = low ? "Low quality: samples were lost in transmission around this stride" : "";
+      box.querySelector(".value").textContent =
+        `${low ? "≈" : ""}${Math.round(value)}° ${last.leg === "left" ? "L" : "R"}`;
+      box.querySelector(".zone-word").textContent = low ? `${word}?` : word;
       box.querySelector(".marker").style.left = `${pct(metric, value)}%`;
       box.querySelector(".trail").innerHTML = runner.strides.slice(-TRAIL).map((s) =>
-        `<i class="dot ${s.zone[metric]}" style="left:${pct(metric, s[`${metric}_deg`])}%"></i>`).join("");
+        `<i class="dot ${s.zone[metric]}${s.quality?.low ? " low" : ""}" ` +
+        `style="left:${pct(metric, s[`${metric}_deg`])}%"></i>`).join("");
     }
     tile.dataset.updated = String(Date.now());
   }

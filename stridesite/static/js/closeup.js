@@ -18,8 +18,13 @@ function layout(title, unit) {
 }
 
 function figure(id, title) {
+  // Traces: left, right (good strides), then left and right low-quality strides, hollow.
   const traces = ["left", "right"].map((leg) => ({x: [], y: [], name: leg, mode: "markers+lines",
     line: {color: COLORS[leg], width: 1}, marker: {size: 7, color: COLORS[leg]}}));
+  for (const leg of ["left", "right"]) {
+    traces.push({x: [], y: [], name: `${leg} · low quality`, mode: "markers",
+                 marker: {size: 8, color: COLORS[leg], symbol: "circle-open", opacity: 0.6}});
+  }
   Plotly.newPlot(id, traces, layout(title, "degrees"), {displayModeBar: false, responsive: true});
 }
 
@@ -57,12 +62,11 @@ function addStride(stride) {
 function flush() {
   const strides = state.buffer.splice(0);
   if (!strides.length) return;
-  const byLeg = {left: [], right: []};
-  for (const s of strides) byLeg[s.leg].push(s);
+  const groups = [[], [], [], []];  // left, right, left low-quality, right low-quality
+  for (const s of strides) groups[(s.leg === "left" ? 0 : 1) + (s.quality?.low ? 2 : 0)].push(s);
   for (const [id, field] of [["kickback", "kickback_deg"], ["knee", "knee_elevation_deg"]]) {
-    Plotly.extendTraces(id, {x: [byLeg.left.map((s) => s.t_end), byLeg.right.map((s) => s.t_end)],
-                             y: [byLeg.left.map((s) => s[field]), byLeg.right.map((s) => s[field])]},
-                        [0, 1], WINDOW_STRIDES);
+    Plotly.extendTraces(id, {x: groups.map((g) => g.map((s) => s.t_end)), y: groups.map((g) => g.map((s) => s[field]))},
+                        [0, 1, 2, 3], WINDOW_STRIDES);
   }
   const x = [[], [], [], []], y = [[], [], [], []];
   for (const s of strides) {
@@ -81,6 +85,7 @@ function flush() {
   const last = strides[strides.length - 1];
   shadeZones(last.pace_band, widened);
   document.getElementById("last").textContent =
+    (last.quality?.low ? "low quality (samples lost) · " : "") +
     `${last.leg}: kickback ${last.kickback_deg.toFixed(1)}° (${last.zone.kickback}), ` +
     `knee elevation ${last.knee_elevation_deg.toFixed(1)}° (${last.zone.knee_elevation}), ` +
     `${Math.round(last.cadence_spm)} spm, ${last.speed_mps.toFixed(1)} m/s`;

@@ -18,9 +18,19 @@ function bands(zones, metric, series) {
 }
 
 function perStride(id, data, field, metric, title) {
-  const traces = ["left", "right"].map((leg) => ({
-    x: data.series[leg].t, y: data.series[leg][field], customdata: data.series[leg].id, name: leg,
-    mode: "markers", type: "scattergl", marker: {size: 5, color: COLORS[leg]}}));
+  // Good strides filled; low-quality ones (too much lost to trust) hollow, in a trace of their own.
+  const traces = [];
+  for (const leg of ["left", "right"]) {
+    const s = data.series[leg];
+    for (const low of [false, true]) {
+      const keep = s.low.map((v) => v === low);
+      const pick = (values) => values.filter((_, i) => keep[i]);
+      traces.push({x: pick(s.t), y: pick(s[field]), customdata: pick(s.id),
+        name: low ? `${leg} · low quality` : leg, mode: "markers", type: "scattergl",
+        marker: low ? {size: 6, color: COLORS[leg], symbol: "circle-open", opacity: 0.6}
+                    : {size: 5, color: COLORS[leg]}});
+    }
+  }
   Plotly.newPlot(id, traces, {title, height: 320, margin: {l: 50, r: 10, t: 40, b: 40},
     xaxis: {title: "time (s)"}, yaxis: {title: "degrees"}, shapes: bands(data.zones, metric, data.series)}, config);
   document.getElementById(id).on("plotly_click", (event) => pick(event.points[0].customdata));
@@ -35,9 +45,14 @@ async function pick(strideId) {
     {x: t, y: stride.trace.shank, name: "shank", mode: "lines"},
     {x: t, y: stride.trace.thigh.map((v, i) => v - stride.trace.shank[i]), name: "knee flexion", mode: "lines"},
   ], {height: 300, margin: {l: 50, r: 10, t: 20, b: 40}, xaxis: {title: "s from IC"}, yaxis: {title: "degrees"}}, config);
+  const q = stride.quality || {};
+  const pm = (u) => (u == null ? "" : ` ± ${u.toFixed(1)}`);
   document.getElementById("picked").textContent =
-    `${stride.leg} at ${stride.t_start.toFixed(2)} s: kickback ${stride.kickback_deg.toFixed(1)}°, ` +
-    `knee elevation ${stride.knee_elevation_deg.toFixed(1)}°`;
+    `${stride.leg} at ${stride.t_start.toFixed(2)} s: kickback ${stride.kickback_deg.toFixed(1)}` +
+    `${pm(q.kickback_uncertainty_deg)}°, knee elevation ${stride.knee_elevation_deg.toFixed(1)}` +
+    `${pm(q.knee_elevation_uncertainty_deg)}°` +
+    (q.missing_pct ? ` · ${q.missing_pct}% of samples lost, longest gap ${q.longest_gap_ms} ms` : "") +
+    (q.low ? " · low quality: left out of the figures" : "");
 }
 
 (async () => {
@@ -46,7 +61,9 @@ async function pick(strideId) {
   perStride("chart-knee", data, "knee", "knee_elevation", "Knee elevation per stride");
   const box = [];
   for (const leg of ["left", "right"]) {
-    box.push({type: "box", name: `kickback ${leg}`, x: data.series[leg].band, y: data.series[leg].kickback,
+    const s = data.series[leg];
+    const good = (values) => values.filter((_, i) => !s.low[i]);
+    box.push({type: "box", name: `kickback ${leg}`, x: good(s.band), y: good(s.kickback),
               marker: {color: COLORS[leg]}});
   }
   Plotly.newPlot("chart-bands", box, {height: 320, boxmode: "group", margin: {l: 50, r: 10, t: 20, b: 40},
