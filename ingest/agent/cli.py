@@ -110,7 +110,7 @@ async def _simulate(args: argparse.Namespace) -> int:
         address = leggings["ble_address"]
         device = VirtualLeggings(address, leggings["ble_name"], seed=number + 1, rate_hz=args.rate,
                                  speed=3.0 + 0.25 * number, loss=args.loss,
-                                 disconnect_every_s=args.disconnect_every)
+                                 disconnect_every_s=args.disconnect_every, fade_every_s=args.fade_every)
         devices.append(device)
 
         def on_state(up: bool, a=address) -> None:
@@ -151,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--loss", type=float, default=0.0, help="fraction of BLE notifications lost")
     sim.add_argument("--rate", type=int, default=200)
     sim.add_argument("--disconnect-every", type=float, default=0.0, help="mean seconds between drops")
+    sim.add_argument("--fade-every", type=float, default=0.0,
+                     help="mean seconds between radio fades (each loses 40–240 ms of notifications)")
     sim.add_argument("--connect-timeout", type=float, default=30.0)
     sim.add_argument("--drain-timeout", type=float, default=60.0)
     args = parser.parse_args(argv)

@@ -21,6 +21,7 @@ from metrics.simulator import SENSORS, Phase, Runner, SensorErrors, simulate
 
 ACCEL_RANGE_G, GYRO_RANGE_DPS = 32, 2000
 INTERLEAVE = 2
+FADE_S = (0.04, 0.24)  # a fade loses every notification for this long (uniform)
 
 
 def demo_phases(speed: float, minutes: float = 4.0) -> list[Phase]:
@@ -39,6 +40,7 @@ class VirtualLeggings:
     speed: float = 3.5
     loss: float = 0.0
     disconnect_every_s: float = 0.0  # 0: never
+    fade_every_s: float = 0.0  # mean seconds between radio fades (0: none), each FADE_S long
     battery: float = 100.0
     # The sample clock counts from midnight UTC, so a restarted agent finds the stream where it is.
     epoch: float = field(default_factory=lambda: time.time() // 86400 * 86400)
@@ -74,6 +76,7 @@ class VirtualLeggings:
         seq = 0
         self._set_connected(True, on_state)
         next_drop = self._next_disconnect()
+        fade = self._next_fade(next_index)
         while stop_index is None or next_index < stop_index:
             if next_drop and time.time() >= next_drop:
                 self._set_connected(False, on_state)
@@ -82,14 +85,24 @@ class VirtualLeggings:
                 self._set_connected(True, on_state)
                 next_drop = self._next_disconnect()
             while next_index + frame <= self.now_index() and (stop_index is None or next_index < stop_index):
+                if next_index >= fade[1]:
+                    fade = self._next_fade(next_index)
+                faded = next_index + frame > fade[0]
                 for k in range(INTERLEAVE):
-                    if self._rng.random() >= self.loss:
+                    if not faded and self._rng.random() >= self.loss:
                         on_notification(self.notification(seq, next_index + k, per))
                     seq = (seq + 1) % 65536
                 next_index += frame
                 self.battery = max(self.battery - 0.00002, 0.0)
             await asyncio.sleep(frame / self.rate_hz / 2)
         self._set_connected(False, on_state)
+
+    def _next_fade(self, index: int) -> tuple[int, int]:
+        """Sample indices [start, end) of the next radio fade (never, without fades)."""
+        if not self.fade_every_s:
+            return (1 << 62, 1 << 62)
+        start = index + int(self._rng.exponential(self.fade_every_s) * self.rate_hz)
+        return start, start + int(self._rng.uniform(*FADE_S) * self.rate_hz)
 
     def _next_disconnect(self) -> float:
         if not self.disconnect_every_s:

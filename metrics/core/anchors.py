@@ -41,37 +41,32 @@ SEGMENTS = {"kickback": 2.0, "knee_elevation": 1.0}
 
 @dataclass
 class GapRuns:
-    """Runs of filled (unobserved) samples in a buffer: where each sits and how long it is."""
+    """Runs of filled (unobserved) samples in a buffer, absolute indices [start, end)."""
 
-    mid: np.ndarray  # absolute index of each run's middle sample
-    seconds: np.ndarray
-    cum6: np.ndarray  # running sum of seconds⁶ over the runs (0 first)
+    start: np.ndarray
+    end: np.ndarray
+    cum6: np.ndarray  # running sum of (run length in s)⁶ over the runs, 0 first
 
     @classmethod
     def of(cls, filled: np.ndarray, offset: int, rate: float) -> GapRuns:
         edges = np.diff(np.concatenate([[0], filled.astype(np.int8), [0]]))
-        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        seconds = (ends - starts) / rate
-        return cls(offset + (starts + ends - 1) // 2, seconds,
-                   np.concatenate([[0.0], np.cumsum(seconds**6)]))
+        start, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        cum6 = np.concatenate([[0.0], np.cumsum(((end - start) / rate) ** 6)])
+        return cls(offset + start, offset + end, cum6)
 
     def between(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Σ seconds⁶ of the runs whose middle lies in (lo, hi]."""
-        a, b = np.searchsorted(self.mid, lo, side="right"), np.searchsorted(self.mid, hi, side="right")
+        mid = (self.start + self.end - 1) // 2
+        a, b = np.searchsorted(mid, lo, side="right"), np.searchsorted(mid, hi, side="right")
         return self.cum6[np.maximum(b, a)] - self.cum6[a]
 
     def at(self, index: np.ndarray, rate: float) -> np.ndarray:
         """Length (s) of the run holding each index (0 where it was observed)."""
-        i = np.searchsorted(self.mid, index)
-        out = np.zeros(len(index))
-        for j in (i - 1, i):
-            ok = (j >= 0) & (j < len(self.mid))
-            jj = np.clip(j, 0, max(len(self.mid) - 1, 0))
-            if len(self.mid):
-                half = self.seconds[jj] * rate / 2
-                hit = ok & (np.abs(index - self.mid[jj]) <= half)
-                out = np.where(hit, self.seconds[jj], out)
-        return out
+        run = np.searchsorted(self.start, index, side="right") - 1
+        inside = (run >= 0) & (index < self.end[np.maximum(run, 0)]) if len(self.start) else np.zeros(
+            len(index), dtype=bool)
+        return np.where(inside, (self.end - self.start)[np.maximum(run, 0)] / rate, 0.0) if len(
+            self.start) else np.zeros(len(index))
 
 
 @dataclass

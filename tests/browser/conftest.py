@@ -18,12 +18,13 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory):
     """daphne with its own SQLite file holding the demo data, and the real agent streaming
-    eight virtual runners into it; yields (base_url, demo_password)."""
+    eight virtual runners (with radio fades) into it; yields (base_url, demo_password)."""
     db = tmp_path_factory.mktemp("server") / "demo.sqlite3"
     demo = prepare_demo(db)
     port = free_port()
     server = start_server(db, port)
-    agent = start_agent(port, demo.token, db.parent / "spool.sqlite3", "--runners", "8",
+    # Radio fades now and then, as at a real track: some strides come out low-quality.
+    agent = start_agent(port, demo.token, db.parent / "spool.sqlite3", "--runners", "8", "--fade-every", "3",
                         output=subprocess.DEVNULL)
     yield f"http://127.0.0.1:{port}", demo.password
     for process in (agent, server):

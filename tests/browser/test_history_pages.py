@@ -67,3 +67,29 @@ def test_runner_uploads_a_recording(demo_server, page_at, tmp_path):
                            timeout=30_000)
     assert "strides found" in page.content()
     screenshot(page, "history-upload-result")
+
+
+def test_low_quality_strides_are_drawn_hollow_and_counted(demo_server, page_at):
+    """The demo's tempo run went through radio fades: its low-quality strides are hollow markers
+    in a trace of their own, the summary says how many it left out, a picked one says why."""
+    base_url, password = demo_server
+    page = page_at(1280, 900)
+    _login(page, base_url, "runner1", password)
+    page.locator("tbody tr", has_text="low").first.locator("a").click()
+    page.wait_for_url("**/sessions/**")
+    page.wait_for_function("document.getElementById('chart-kickback').dataset.ready === 'true'",
+                           timeout=20_000)
+    traces = page.evaluate("""document.getElementById('chart-kickback').data.map(t => (
+        {name: t.name, symbol: t.marker.symbol || 'circle', points: t.y.length, ids: t.customdata}))""")
+    hollow = [t for t in traces if t["symbol"] == "circle-open"]
+    assert {t["name"] for t in hollow} == {"left · low quality", "right · low quality"}
+    low = sum(t["points"] for t in hollow)
+    assert low > 0 and sum(t["points"] for t in traces if t not in hollow) > 100
+    assert f"+ {low} low-quality" in page.locator("#stride-count").inner_text()
+    picked = next(t for t in hollow if t["points"])["ids"][0]
+    page.evaluate(f"""() => document.getElementById('chart-kickback').emit('plotly_click',
+        {{points: [{{customdata: {picked}}}]}})""")
+    page.wait_for_function("document.getElementById('picked').textContent.includes('low quality')",
+                           timeout=10_000)
+    assert "±" in page.locator("#picked").inner_text()
+    screenshot(page, "history-session-low-quality")

@@ -66,3 +66,21 @@ def test_a_runner_cannot_open_the_squad_board(demo_server, page_at):
     page = page_at()
     _login(page, base_url, "runner1", password)
     assert page.goto(f"{base_url}/live/squad/1/").status == 404
+
+
+def test_a_low_quality_stride_is_faded_on_its_tile(demo_server, page_at):
+    """Radio fades (the demo agent's --fade-every) leave some strides low-quality: their trail dots
+    are hollow, and a tile whose last stride is low shows its value faded with "≈"."""
+    base_url, password = demo_server
+    page = page_at(1280, 800)
+    _login(page, base_url, "coach", password)
+    page.goto(f"{base_url}/live/squad/1/")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 8", timeout=20_000)
+    seen = page.wait_for_function("""() => {
+        const box = document.querySelector('.metric[data-quality=low]');  // read in one go: it redraws
+        if (!box) return null;
+        const value = box.querySelector('.value');
+        return {value: value.textContent, opacity: Number(getComputedStyle(value).opacity),
+                hollow: document.querySelectorAll('.dot.low').length}; }""", timeout=90_000).json_value()
+    assert seen["value"].startswith("≈") and seen["opacity"] < 0.6 and seen["hollow"] >= 1
+    screenshot(page, "live-board-low-quality")

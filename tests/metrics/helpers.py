@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from metrics.core import Body, Recording, Stride, analyze
-from metrics.simulator import SENSORS, SensorErrors, Simulation, simulate, standard_session
+from metrics.simulator import SENSORS, SensorErrors, Simulation, TrueStride, simulate, standard_session
 
 MATCH_S = 0.05  # a detected stride matches a true one when their ICs are this close
 
@@ -31,27 +31,39 @@ class Score:
     matched: int
 
 
-def score(sim: Simulation, strides: list[Stride]) -> Score:
-    """Recall/precision against steady running strides; transition strides count neither way."""
-    truth = [t for t in sim.strides]
-    errors, matched_truth, false_positive = [], 0, 0
+def matches(sim: Simulation, strides: list[Stride]) -> tuple[list[tuple[TrueStride, Stride]], int]:
+    """(true, detected) pairs of running strides, and the number of detections matching no true stride
+    (a walk/run transition stride counts neither way)."""
+    pairs, false_positive = [], 0
     for leg in ("left", "right"):
-        mine = [s for s in strides if s.leg == leg]
-        true_leg = [t for t in truth if t.leg == leg]
+        true_leg = [t for t in sim.strides if t.leg == leg]
         starts = np.array([t.t_start for t in true_leg])
         used = set()
-        for s in mine:
+        for s in (s for s in strides if s.leg == leg):
             i = int(np.argmin(np.abs(starts - s.t_start))) if len(starts) else -1
             if i < 0 or abs(starts[i] - s.t_start) > MATCH_S or i in used:
                 false_positive += 1
                 continue
             used.add(i)
-            t = true_leg[i]
-            if not t.running:
-                continue  # a walk/run transition stride: neither a hit nor a false alarm
-            matched_truth += 1
-            errors.append((s.kickback_deg - t.kickback_deg, s.knee_elevation_deg - t.knee_elevation_deg))
-    running = sum(t.running for t in truth)
+            if true_leg[i].running:
+                pairs.append((true_leg[i], s))
+    return pairs, false_positive
+
+
+def longest_gap_s(sim: Simulation, stride: TrueStride) -> float:
+    """Longest stretch without a sample (beyond one sample step) in a true stride, from the rows kept."""
+    lo, hi = np.searchsorted(sim.t, [stride.t_start, stride.t_end])
+    steps = np.diff(sim.t[max(lo - 1, 0): hi + 1])
+    return float(max(steps.max() - 1 / sim.sample_rate, 0.0)) if len(steps) else 0.0
+
+
+def score(sim: Simulation, strides: list[Stride]) -> Score:
+    """Recall/precision against steady running strides; transition strides count neither way."""
+    pairs, false_positive = matches(sim, strides)
+    matched_truth = len(pairs)
+    errors = [(s.kickback_deg - t.kickback_deg, s.knee_elevation_deg - t.knee_elevation_deg)
+              for t, s in pairs]
+    running = sum(t.running for t in sim.strides)
     e = np.array(errors) if errors else np.zeros((1, 2))
     return Score(
         recall=matched_truth / running if running else 1.0,

@@ -129,3 +129,33 @@ def test_trends_and_squad_pages_are_denied_to_outsiders(world, login, uploaded):
     assert client.get(reverse("squad_compare", args=[world.squad_a.pk])).status_code == 404
     own = client.get(reverse("squad_compare", args=[world.squad_b.pk]), {"runner": [world.alice.pk]}).text
     assert reverse("session_detail", args=[uploaded.pk]) not in own  # not a member: silently ignored
+
+
+def test_lost_stretches_are_marked_stored_exported_and_left_out_of_summaries(world, login):
+    """An upload from gear that loses 160 ms at a time: every stride keeps its quality mark from
+    the engine to the database, the CSV export, the charts, the live event and the summary."""
+    from metrics.simulator import SensorErrors
+    from sessions.broadcast import stride_event
+    from sessions.summary import chart_data, summarize
+
+    sim = simulate([Phase("stand", 3.0), Phase("run", 60.0, 3.6)], sample_rate=100, seed=5,
+                   errors=SensorErrors(packet_loss=0.06, samples_per_packet=16, packet_interleave=1))
+    recording = Recording(sim.t, np.column_stack([sim.imu[s] for s in SENSORS]))
+    session = session_from_recording(world.alice, recording)
+    low = session.strides.filter(low_quality=True)
+    assert low.exists() and session.strides.filter(low_quality=False).count() > 40
+    assert all(s.quality["low"] for s in low) and all(s.quality["longest_gap_ms"] > 0 for s in low)
+    summary = summarize(session)
+    assert summary["low_quality"] == low.count()
+    assert summary["strides"] == session.strides.count() - low.count()
+    client = login(world.alice.user)
+    rows = client.get(reverse("export_strides", args=[session.pk])).content.decode().splitlines()
+    header = rows[0].split(",")
+    assert header[-6:] == ["missing_pct", "longest_gap_ms", "gap_at_peak", "kickback_uncertainty_deg",
+                           "knee_elevation_uncertainty_deg", "low_quality"]
+    assert sum(row.endswith(",True") for row in rows[1:]) == low.count()
+    series = chart_data(session)["series"]
+    assert sum(series["left"]["low"]) + sum(series["right"]["low"]) == low.count()
+    assert stride_event(low.first(), session.pk)["quality"]["low"] is True
+    page = client.get(reverse("session_detail", args=[session.pk])).text
+    assert f"+ {low.count()} low-quality" in page
