@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 
 from metrics.core import StrideEngine, analyze  # noqa: E402
 from metrics.simulator import Phase, Runner, SensorErrors, simulate, standard_session  # noqa: E402
-from tests.metrics.helpers import body_of, recording_of, score  # noqa: E402
+from tests.metrics.helpers import body_of, longest_gap_s, matches, recording_of, score  # noqa: E402
 
 
 def accuracy_grid(quick: bool) -> None:
@@ -103,6 +103,34 @@ def off_grid() -> None:
               f"| {sum(r.matched for r in results)} |")
 
 
+def lost_runs(quick: bool) -> None:
+    """SPEC §7: 3 % of notifications lost as runs of 8 consecutive instants (a non-interleaving
+    device, or a radio fade): recall, precision, strides that contain a gap, the worst good stride,
+    and how honest each stride's uncertainty is (rms of error ÷ uncertainty, 1 is honest)."""
+    print("\n| speed m/s | Hz | recall | precision | gap strides | their kickback / knee RMSE ° "
+          "| worst good stride ° | low-quality | error ÷ uncertainty (rms) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for speed, rate in itertools.product([3.5] if quick else [2.2, 3.5, 5.0, 7.0, 9.0], [100, 200]):
+        errors = SensorErrors(misalignment_deg=10.0, packet_loss=0.03, gyro_bias_dps=3.0, samples_per_packet=8,
+                              packet_interleave=1)
+        rows, results = [], []
+        for seed in (1, 2):
+            sim = simulate(standard_session(speed, 90), sample_rate=rate, seed=seed, errors=errors)
+            strides, _ = analyze(recording_of(sim), body_of(sim))
+            results.append(score(sim, strides))
+            pairs, _ = matches(sim, strides)
+            rows += [(longest_gap_s(sim, t) > 0.02, s.kickback_deg - t.kickback_deg,
+                      s.knee_elevation_deg - t.knee_elevation_deg, s.quality) for t, s in pairs]
+        gap = [r for r in rows if r[0] and not r[3]["low"]]
+        good = [r for r in rows if not r[3]["low"]]
+        z = [(r[1] / r[3]["kickback_uncertainty_deg"]) ** 2 for r in rows]
+        print(f"| {speed} | {rate} | {np.mean([r.recall for r in results]):.4f} "
+              f"| {np.mean([r.precision for r in results]):.4f} | {len(gap)} "
+              f"| {np.sqrt(np.mean([r[1] ** 2 for r in gap])):.2f} / {np.sqrt(np.mean([r[2] ** 2 for r in gap])):.2f} "
+              f"| {max(max(abs(r[1]), abs(r[2])) for r in good):.1f} | {sum(r[3]['low'] for r in rows)} "
+              f"| {np.sqrt(np.mean(z)):.2f} |")
+
+
 def speed(minutes: float) -> None:
     sim = simulate([Phase("stand", 5.0), Phase("run", minutes * 60, 3.5)], sample_rate=200, seed=9,
                    errors=SensorErrors(packet_loss=0.03))
@@ -135,5 +163,6 @@ if __name__ == "__main__":
     print(f"numpy {np.__version__}, {os.cpu_count()} cores\n")
     speed(args.minutes)  # first, in a fresh process, as `analyze` runs
     accuracy_grid(args.quick)
+    lost_runs(args.quick)
     if not args.quick:
         off_grid()
