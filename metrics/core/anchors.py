@@ -31,9 +31,18 @@ import numpy as np
 # One-sigma error of a self-anchored stride (the simulator's clean-signal RMSE, docs/metrics.md).
 BASE_DEG = {"kickback": 1.0, "knee_elevation": 0.7}
 DRIFT_DEG_PER_S = 0.6  # k wanders between strides (residual bias, axis error): ~0.4° a stride
-REACH_S = 2.5  # anchors further away than this are not used
-FILL_RMS_DEG = 1.2  # rms error of one segment's angle across a gap of FILL_REF of its stride
+REACH_S = 3.5  # anchors further away than this are not used (history kept: engine.KEEP_S)
+# rms error of one segment's angle integrated across a gap of FILL_REF of its stride: away from
+# foot strikes, and within IMPACT_NEAR_S of one, where the impact turns the segments fastest and
+# a fill errs three times as much (measured on the simulator, bench/gap_bench.py). A gap at an
+# impact also costs at least IMPACT_FLOOR_DEG: its error has long tails (a few in a hundred
+# are five times the rms), so an angle carried across it is never trusted to better than that.
+FILL_RMS_DEG = 0.8
+FILL_IMPACT_RMS_DEG = 2.6
 FILL_REF = 0.11
+IMPACT_NEAR_S = 0.06
+IMPACT_FLOOR_DEG = 3.0
+SHORT_HOLE_SAMPLES = 2  # single lost instants of interleaved notifications: filled well anywhere
 WAIT_ABOVE_DEG = 1.5
 # Kickback is the difference of two segments whose fill errors are independent.
 SEGMENTS = {"kickback": 2.0, "knee_elevation": 1.0}
@@ -41,32 +50,41 @@ SEGMENTS = {"kickback": 2.0, "knee_elevation": 1.0}
 
 @dataclass
 class GapRuns:
-    """Runs of filled (unobserved) samples in a buffer, absolute indices [start, end)."""
+    """Runs of filled (unobserved) samples in a buffer, absolute indices [start, end), and which
+    of them lie at a foot strike."""
 
     start: np.ndarray
     end: np.ndarray
-    cum6: np.ndarray  # running sum of (run length in s)⁶ over the runs, 0 first
+    sums: np.ndarray  # (runs + 1, 3) running sums of (s⁶ away, s⁶ at an impact, impacts), 0 first
 
     @classmethod
-    def of(cls, filled: np.ndarray, offset: int, rate: float) -> GapRuns:
+    def of(cls, filled: np.ndarray, offset: int, rate: float, impacts: np.ndarray) -> GapRuns:
         edges = np.diff(np.concatenate([[0], filled.astype(np.int8), [0]]))
-        start, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        cum6 = np.concatenate([[0.0], np.cumsum(((end - start) / rate) ** 6)])
-        return cls(offset + start, offset + end, cum6)
+        start, end = offset + np.flatnonzero(edges == 1), offset + np.flatnonzero(edges == -1)
+        near = int(round(IMPACT_NEAR_S * rate))
+        impacts = np.sort(impacts)
+        first_after = np.searchsorted(impacts, start - near)
+        at_impact = (first_after < len(impacts)) & (
+            impacts[np.minimum(first_after, max(len(impacts) - 1, 0))] < end + near) if len(
+            impacts) else np.zeros(len(start), dtype=bool)
+        at_impact &= end - start > SHORT_HOLE_SAMPLES
+        sixth = ((end - start) / rate) ** 6
+        terms = np.column_stack([np.where(at_impact, 0.0, sixth), np.where(at_impact, sixth, 0.0), at_impact])
+        return cls(start, end, np.vstack([np.zeros((1, 3)), np.cumsum(terms, axis=0)]))
 
     def between(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Σ seconds⁶ of the runs whose middle lies in (lo, hi]."""
+        """(n, 3) sums of the runs whose middle lies in (lo, hi]."""
         mid = (self.start + self.end - 1) // 2
         a, b = np.searchsorted(mid, lo, side="right"), np.searchsorted(mid, hi, side="right")
-        return self.cum6[np.maximum(b, a)] - self.cum6[a]
+        return self.sums[np.maximum(b, a)] - self.sums[a]
 
     def at(self, index: np.ndarray, rate: float) -> np.ndarray:
         """Length (s) of the run holding each index (0 where it was observed)."""
+        if not len(self.start):
+            return np.zeros(len(index))
         run = np.searchsorted(self.start, index, side="right") - 1
-        inside = (run >= 0) & (index < self.end[np.maximum(run, 0)]) if len(self.start) else np.zeros(
-            len(index), dtype=bool)
-        return np.where(inside, (self.end - self.start)[np.maximum(run, 0)] / rate, 0.0) if len(
-            self.start) else np.zeros(len(index))
+        inside = (run >= 0) & (index < self.end[np.maximum(run, 0)])
+        return np.where(inside, (self.end - self.start)[np.maximum(run, 0)] / rate, 0.0)
 
 
 @dataclass
@@ -88,9 +106,11 @@ class Anchors:
         return Anchors(first[keep], last[keep], k[keep])
 
 
-def fill_variance(sum6: np.ndarray, stride_s: np.ndarray, metric: str) -> np.ndarray:
-    """Variance (deg²) of an angle integrated across gaps whose seconds⁶ add up to sum6."""
-    return SEGMENTS[metric] * FILL_RMS_DEG**2 * sum6 / (FILL_REF * stride_s) ** 6
+def fill_variance(sums: np.ndarray, stride_s: np.ndarray, metric: str) -> np.ndarray:
+    """Variance (deg²) of an angle integrated across gaps (`GapRuns.between` sums)."""
+    scale = (FILL_REF * stride_s) ** 6
+    fills = FILL_RMS_DEG**2 * sums[:, 0] + FILL_IMPACT_RMS_DEG**2 * sums[:, 1]
+    return SEGMENTS[metric] * (fills / scale + IMPACT_FLOOR_DEG**2 * sums[:, 2])
 
 
 @dataclass
@@ -126,7 +146,8 @@ def anchor(own: np.ndarray, own_k: np.ndarray, start: np.ndarray, end: np.ndarra
     variances = {}
     for metric, peak in peaks.items():
         base = BASE_DEG[metric] ** 2
-        at_peak = fill_variance(gaps.at(peak, rate) ** 6, stride_s, metric) / 4
+        alone = np.column_stack([gaps.at(peak, rate) ** 6, np.zeros(n), np.zeros(n)])
+        at_peak = fill_variance(alone, stride_s, metric) / 4
         if len(mid_of):
             v_before = base + (DRIFT_DEG_PER_S * (peak - mid_of[b]) / rate) ** 2 + fill_variance(
                 gaps.between(anchors.last[b], peak), stride_s, metric)

@@ -26,12 +26,13 @@ import numpy as np
 from scipy.signal import lfilter
 
 from metrics.core import calibration as cal
-from metrics.core.anchors import REACH_S, Anchors, GapRuns, anchor
+from metrics.core.anchors import IMPACT_NEAR_S, REACH_S, SHORT_HOLE_SAMPLES, Anchors, GapRuns, anchor
 from metrics.core.declip import Declipper
 from metrics.core.events import initial_contacts, midswing_peaks, seconds, toe_offs
 from metrics.core.recording import Recording
 from metrics.core.resample import GridChunk, GridResampler
 from metrics.core.strides import (
+    FLIGHT_LEAD_S,
     METRICS,
     Body,
     SegmentSignals,
@@ -66,7 +67,7 @@ IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: the stride c
 OWN_HOLE_SAMPLES = 2  # nor with a longer run of lost samples anywhere in its orientation window
 HORIZON_S = 1.5  # every stride that ends this long before the data does has been found
 LOW_ABOVE_DEG = 2.0  # a stride whose peaks are known to worse than this (one sigma) is low-quality
-UNBOUNDED_DEG = 8.0  # … and one known to worse than this is not reported
+UNBOUNDED_DEG = 15.0  # … and one known to worse than this is not reported
 # A long feed is handled PUSH_SAMPLES at a time (arrays stay in cache and the allocator reuses them),
 # and scanned for strides every SCAN_SAMPLES (the fixed cost of a scan is spread over many strides).
 PUSH_SAMPLES = 16384
@@ -210,7 +211,7 @@ class _Waiting:
     end: np.ndarray
     own: np.ndarray  # anchored by its own window
     own_k: np.ndarray  # (n, 2)
-    faults: np.ndarray  # skip reason from the sensors, or ""
+    faults: np.ndarray  # skip reason from the sensors or a walking shape, or ""
 
     @classmethod
     def empty(cls) -> _Waiting:
@@ -403,7 +404,9 @@ class _Segment:
             return None
         w_start, w_toe, w_end = waiting.start - off, waiting.toe - off, waiting.end - off
         peak = {metric: at + off for metric, at in peak_samples(*signals, w_toe, w_end).items()}
-        gaps = GapRuns.of(self.filled, off, rate)
+        lead = int(round(FLIGHT_LEAD_S * rate))
+        known_contacts = np.concatenate([waiting.start, waiting.end, self.anchors[leg].first + lead])
+        gaps = GapRuns.of(self.filled, off, rate, known_contacts)
         horizon = final | (self.end - waiting.end >= (REACH_S + HORIZON_S) * rate)
         settled = anchor(waiting.own, waiting.own_k, waiting.start, waiting.end, peak, self.anchors[leg],
                          gaps, rate, horizon)
@@ -416,7 +419,8 @@ class _Segment:
         uncertainty = {metric: u[done] for metric, u in settled.uncertainty.items()}
         peaks_done = {metric: p[done] - off for metric, p in peak.items()}
         quality = self._quality(start, end, peaks_done, uncertainty)
-        reason = np.where(settled.found[done], waiting.faults[done], "implausible_orientation")
+        faults = waiting.faults[done]
+        reason = np.where((faults == "") & ~settled.found[done], "implausible_orientation", faults)
         reason = np.where(reason == "", _not_running(batch, end - start, rate), reason)
         unbounded = np.maximum(*uncertainty.values()) > UNBOUNDED_DEG
         reason = np.where((reason == "") & unbounded, "peak_unbounded", reason)
@@ -424,6 +428,7 @@ class _Segment:
             skipped[str(name)] += int(count)
         keep = reason == ""
         quality["waited"] = settled.waited[done]
+        quality["contact_in_gap"] = self._unobserved(start) | self._unobserved(end)
         return _Found(side, start[keep] + off, toe[keep] + off, end[keep] + off,
                       {name: getattr(batch, name)[keep] for name in METRICS}, batch.trace[keep],
                       {name: values[keep] for name, values in quality.items()})
@@ -436,12 +441,18 @@ class _Segment:
         faults = self._sensor_faults(start, end, side)
         own_k, plausible = own_orientation(*signals, start, end, body, rate)
         first, last = orientation_window(start, end, rate)
-        own = plausible & (faults == "") & self._observed(first, last, start)
+        # An anchor must be a running stride whose window and both foot strikes were observed:
+        # a strike lost in a gap is found late or early, and a window that starts in stance
+        # instead of flight tilts k.
+        running = _running_shape(signals, start, toe, end, own_k, rate)
+        own = (plausible & (faults == "") & self._observed(first, last, start) & ~self._unobserved(start)
+               & ~self._unobserved(end) & running)
         oldest = min([int(start[0]) + off, *self.waiting[leg].start[:1].tolist()])
         self.anchors[leg] = self.anchors[leg].add(first[own] + off, last[own] + off, own_k[own],
                                                   keep_from=oldest - int(2 * REACH_S * rate))
         self.waiting[leg] = self.waiting[leg].join(_Waiting(
-            start + off, toe + off, end + off, own, own_k, np.where(faults == "clipped", "", faults)))
+            start + off, toe + off, end + off, own, own_k,
+            np.where(faults == "clipped", "", np.where((faults == "") & ~running, "not_running", faults))))
 
     def _observed(self, first: np.ndarray, last: np.ndarray, start: np.ndarray) -> np.ndarray:
         """Per stride: its orientation window holds no gap longer than OWN_HOLE_SAMPLES (single
@@ -450,6 +461,25 @@ class _Segment:
         filled = np.concatenate([[0], np.cumsum(self.filled)])
         impact_end = np.minimum(start + seconds(IMPACT_S, self.rate), len(self.filled))
         return (longest <= OWN_HOLE_SAMPLES) & (filled[impact_end] == filled[np.maximum(first, 0)])
+
+    def _unobserved(self, contact: np.ndarray) -> np.ndarray:
+        """Per foot strike (buffer index): a run of more than SHORT_HOLE_SAMPLES lost samples lies
+        within IMPACT_NEAR_S of it, where the impact it was found by may have been lost."""
+        near = seconds(IMPACT_NEAR_S, self.rate)
+        long_lost = np.concatenate([[0], np.cumsum(self._hole_run > SHORT_HOLE_SAMPLES)])
+        lo = np.clip(contact - near, 0, len(self.filled))
+        hi = np.clip(contact + near + 1, 0, len(self.filled))
+        return long_lost[hi] > long_lost[lo]
+
+    @property
+    def _hole_run(self) -> np.ndarray:
+        """Per sample: length of the run of filled samples it belongs to (0 if observed)."""
+        edges = np.diff(np.concatenate([[0], self.filled.astype(np.int8), [0]]))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        out = np.zeros(len(self.filled), dtype=np.int64)
+        for a, b in zip(starts, ends, strict=True):
+            out[a:b] = b - a
+        return out
 
     def _quality(self, start: np.ndarray, end: np.ndarray, peak: dict[str, np.ndarray],
                  uncertainty: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -562,6 +592,18 @@ def _along_flexion(flexion: _Flexion, pieces: list, x: np.ndarray, y: np.ndarray
         out[:, samples] = (c * x[:, samples].reshape(4, blocks, -1)
                            + s * y[:, samples].reshape(4, blocks, -1)).reshape(4, -1)
     return out
+
+
+def _running_shape(signals: list[SegmentSignals], start: np.ndarray, toe: np.ndarray, end: np.ndarray,
+                   k: np.ndarray, rate: float) -> np.ndarray:
+    """Per stride: the `_not_running` test, read off its own orientation k (n, 2) without the full
+    metrics: cadence, a flight phase, and a real kickback."""
+    thigh, shank = signals
+    peak = peak_samples(thigh, shank, toe, end)["kickback"]
+    kickback = np.degrees(thigh.phi[peak] - shank.phi[peak] + k[:, 0] - k[:, 1])
+    stride_s = (end - start) / rate
+    return ((RUNNING_STRIDE_S[0] <= stride_s) & (stride_s <= RUNNING_STRIDE_S[1])
+            & ((toe - start) / rate < RUNNING_MAX_DUTY * stride_s) & (kickback >= RUNNING_MIN_KICKBACK_DEG))
 
 
 def _not_running(batch: StrideBatch, length: np.ndarray, rate: float) -> np.ndarray:
