@@ -82,7 +82,9 @@ def managed_stations(user) -> QuerySet[IngestStation]:
 
 
 def station_leggings(station: IngestStation) -> QuerySet[Leggings]:
-    """Leggings an active station may write samples for: those of its coach's squads' runners."""
+    """Leggings an active station may write samples for (SPEC §8): its coach's own garments, worn
+    by a runner of one of its coach's squads. A runner in two coaches' squads does not open one
+    coach's leggings (and their ingest cursor) to the other's stations."""
     if not station.is_active:
         return Leggings.objects.none()
-    return Leggings.objects.filter(runner__squads__coaches=station.coach).distinct()
+    return Leggings.objects.filter(owner=station.coach, runner__squads__coaches=station.coach).distinct()

@@ -209,6 +209,8 @@ class _Waiting:
     start: np.ndarray
     toe: np.ndarray
     end: np.ndarray
+    kick_peak: np.ndarray  # samples of the two peaks (strides.peak_samples)
+    knee_peak: np.ndarray
     own: np.ndarray  # anchored by its own window
     own_k: np.ndarray  # (n, 2)
     faults: np.ndarray  # skip reason from the sensors or a walking shape, or ""
@@ -216,7 +218,8 @@ class _Waiting:
     @classmethod
     def empty(cls) -> _Waiting:
         none = np.empty(0, dtype=np.int64)
-        return cls(none, none, none, np.empty(0, dtype=bool), np.empty((0, 2)), np.empty(0, dtype="<U16"))
+        return cls(none, none, none, none, none, np.empty(0, dtype=bool), np.empty((0, 2)),
+                   np.empty(0, dtype="<U16"))
 
     def join(self, other: _Waiting) -> _Waiting:
         return _Waiting(*(np.concatenate([getattr(self, f.name), getattr(other, f.name)])
@@ -256,6 +259,8 @@ class _Segment:
         self.last = {leg: None for leg in LEGS}  # (midswing, ic) of the leg's last contact
         self.anchors = {leg: Anchors.empty() for leg in LEGS}  # self-anchored strides (anchors.py)
         self.waiting = {leg: _Waiting.empty() for leg in LEGS}  # found, not yet anchored
+        self._long_lost_cache: tuple = (None, None)
+        self._runs_cache: tuple = (None, None)
 
     def _scratch(self, name: str, rows: tuple[int, ...], n: int) -> np.ndarray:
         """A work array (*rows, n) reused from push to push: fresh multi-megabyte temporaries
@@ -403,7 +408,7 @@ class _Segment:
         if not len(waiting.start):
             return None
         w_start, w_toe, w_end = waiting.start - off, waiting.toe - off, waiting.end - off
-        peak = {metric: at + off for metric, at in peak_samples(*signals, w_toe, w_end).items()}
+        peak = {"kickback": waiting.kick_peak, "knee_elevation": waiting.knee_peak}
         lead = int(round(FLIGHT_LEAD_S * rate))
         known_contacts = np.concatenate([waiting.start, waiting.end, self.anchors[leg].first + lead])
         gaps = GapRuns.of(self.filled, off, rate, known_contacts)
@@ -444,14 +449,16 @@ class _Segment:
         # An anchor must be a running stride whose window and both foot strikes were observed:
         # a strike lost in a gap is found late or early, and a window that starts in stance
         # instead of flight tilts k.
-        running = _running_shape(signals, start, toe, end, own_k, rate)
+        peaks = peak_samples(*signals, toe, end)
+        running = _running_shape(signals, start, toe, end, peaks["kickback"], own_k, rate)
         own = (plausible & (faults == "") & self._observed(first, last, start) & ~self._unobserved(start)
                & ~self._unobserved(end) & running)
         oldest = min([int(start[0]) + off, *self.waiting[leg].start[:1].tolist()])
         self.anchors[leg] = self.anchors[leg].add(first[own] + off, last[own] + off, own_k[own],
                                                   keep_from=oldest - int(2 * REACH_S * rate))
         self.waiting[leg] = self.waiting[leg].join(_Waiting(
-            start + off, toe + off, end + off, own, own_k,
+            start + off, toe + off, end + off, peaks["kickback"] + off, peaks["knee_elevation"] + off,
+            own, own_k,
             np.where(faults == "clipped", "", np.where((faults == "") & ~running, "not_running", faults))))
 
     def _observed(self, first: np.ndarray, last: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -466,20 +473,24 @@ class _Segment:
         """Per foot strike (buffer index): a run of more than SHORT_HOLE_SAMPLES lost samples lies
         within IMPACT_NEAR_S of it, where the impact it was found by may have been lost."""
         near = seconds(IMPACT_NEAR_S, self.rate)
-        long_lost = np.concatenate([[0], np.cumsum(self._hole_run > SHORT_HOLE_SAMPLES)])
+        long_lost = self._long_lost()
         lo = np.clip(contact - near, 0, len(self.filled))
         hi = np.clip(contact + near + 1, 0, len(self.filled))
         return long_lost[hi] > long_lost[lo]
 
-    @property
-    def _hole_run(self) -> np.ndarray:
-        """Per sample: length of the run of filled samples it belongs to (0 if observed)."""
-        edges = np.diff(np.concatenate([[0], self.filled.astype(np.int8), [0]]))
-        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        out = np.zeros(len(self.filled), dtype=np.int64)
-        for a, b in zip(starts, ends, strict=True):
-            out[a:b] = b - a
-        return out
+    def _long_lost(self) -> np.ndarray:
+        """Running count (0 first) of the samples in runs of more than SHORT_HOLE_SAMPLES lost ones,
+        kept until the buffer changes."""
+        key = (self.offset, len(self.filled))
+        if self._long_lost_cache[0] != key:
+            starts, ends = self._runs()
+            long = ends - starts > SHORT_HOLE_SAMPLES
+            marks = np.zeros(len(self.filled) + 1, dtype=np.int64)
+            np.add.at(marks, starts[long], 1)
+            np.add.at(marks, ends[long], -1)
+            inside = np.cumsum(marks[:-1])
+            self._long_lost_cache = (key, np.concatenate([[0], np.cumsum(inside)]))
+        return self._long_lost_cache[1]
 
     def _quality(self, start: np.ndarray, end: np.ndarray, peak: dict[str, np.ndarray],
                  uncertainty: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -527,12 +538,27 @@ class _Segment:
         return ics[prev][ok], peaks[cur][ok], ics[cur][ok]
 
     def _longest_hole(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-        """Longest run of interpolated samples inside each [start, end]."""
-        rows = np.arange(len(self.filled))
-        run = rows - np.maximum.accumulate(np.where(self.filled, -1, rows))  # filled in a row, up to here
-        cols = np.arange(int((end - start).max()) + 1)
-        idx = np.minimum(start[:, None] + cols, end[:, None])
-        return np.minimum(run[idx], cols + 1).max(axis=1)
+        """Longest run of interpolated samples inside each [start, end] (runs are few: look at the
+        ones each window overlaps, at most a handful)."""
+        runs_start, runs_end = self._runs()
+        first = np.searchsorted(runs_end, start, side="right")  # first run ending after start
+        last = np.searchsorted(runs_start, end, side="right")  # runs starting at or before end
+        longest = np.zeros(len(start), dtype=np.int64)
+        for k in range(int((last - first).max(initial=0))):
+            j = first + k
+            inside = j < last
+            j = np.minimum(j, max(len(runs_start) - 1, 0))
+            overlap = np.minimum(runs_end[j], end + 1) - np.maximum(runs_start[j], start)
+            longest = np.where(inside, np.maximum(longest, overlap), longest)
+        return longest
+
+    def _runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(start, end) of each run of filled samples in the buffer, kept until it changes."""
+        key = (self.offset, len(self.filled))
+        if self._runs_cache[0] != key:
+            edges = np.diff(np.concatenate([[0], self.filled.astype(np.int8), [0]]))
+            self._runs_cache = (key, (np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
+        return self._runs_cache[1]
 
     def _sensor_faults(self, start: np.ndarray, end: np.ndarray, side: int) -> np.ndarray:
         """Per stride: "sensor_flat", "saturated" (gyro on its rail), "clipped" or ""."""
@@ -595,11 +621,10 @@ def _along_flexion(flexion: _Flexion, pieces: list, x: np.ndarray, y: np.ndarray
 
 
 def _running_shape(signals: list[SegmentSignals], start: np.ndarray, toe: np.ndarray, end: np.ndarray,
-                   k: np.ndarray, rate: float) -> np.ndarray:
-    """Per stride: the `_not_running` test, read off its own orientation k (n, 2) without the full
-    metrics: cadence, a flight phase, and a real kickback."""
+                   peak: np.ndarray, k: np.ndarray, rate: float) -> np.ndarray:
+    """Per stride: the `_not_running` test, read off its own orientation k (n, 2) at its kickback
+    peak sample without the full metrics: cadence, a flight phase, and a real kickback."""
     thigh, shank = signals
-    peak = peak_samples(thigh, shank, toe, end)["kickback"]
     kickback = np.degrees(thigh.phi[peak] - shank.phi[peak] + k[:, 0] - k[:, 1])
     stride_s = (end - start) / rate
     return ((RUNNING_STRIDE_S[0] <= stride_s) & (stride_s <= RUNNING_STRIDE_S[1])

@@ -128,3 +128,32 @@ async def test_revoking_the_token_closes_open_sockets(world, station):
     await database_sync_to_async(revoke_station)(instance)
     output = await communicator.receive_output(timeout=2)
     assert output["type"] == "websocket.close" and output["code"] == 4403
+
+
+async def test_a_station_never_writes_for_another_coachs_leggings_of_a_shared_runner(world, station):
+    """Alice runs in coach A's and coach B's squads and wears coach A's leggings. Coach B's station
+    is not offered them, its frames are refused, and it cannot move their cursor: coach A's own
+    frames are then stored, not acknowledged as duplicates (SPEC §8: its owner's leggings only)."""
+    from ingest.models import IngestCursor
+    from tests.factories import make_station
+
+    await database_sync_to_async(world.squad_b.members.add)(world.alice)
+    _, token_b = await database_sync_to_async(make_station)(world.coach_b)
+    intruder, _, _ = await _connect(token_b)
+    hello = json.loads(await intruder.receive_from())["hello"]
+    address = world.leggings_a.ble_address
+    assert address not in [item["ble_address"] for item in hello["leggings"]]
+    for seq in range(3):
+        await intruder.send_to(bytes_data=_frame(address, seq, 100 + 20 * seq))
+        assert "not leggings of this station" in json.loads(await intruder.receive_from())["error"]
+    await intruder.disconnect()
+    cursor = await database_sync_to_async(IngestCursor.objects.filter(leggings=world.leggings_a).first)()
+    assert cursor is None or cursor.next_seq == 0
+    assert not await database_sync_to_async(RawChunk.objects.exists)()
+    owner, _, _ = await _connect(station[1])
+    await owner.receive_from()
+    for seq in range(3):
+        await owner.send_to(bytes_data=_frame(address, seq, 100 + 20 * seq))
+    assert await _acks_until(owner, address, 2) == 2
+    assert await database_sync_to_async(RawChunk.objects.count)() == 3
+    await owner.disconnect()
