@@ -5,6 +5,8 @@ Every subscription is checked against stridesite.permissions before `group_add`.
 
 from __future__ import annotations
 
+import json
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -30,6 +32,14 @@ def _snapshot(user, kind: str, object_id: int) -> list[dict]:
     return [runner_snapshot(runner)] if runner else []
 
 
+MAX_ID = 2**63 - 1  # database primary keys
+
+
+def _is_id(value) -> bool:
+    """A JSON integer that can be a primary key (`true` is not one, nor 1e400, nor -1)."""
+    return type(value) is int and 0 < value <= MAX_ID
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Messages in: `{"subscribe": "squad"|"runner", "id": N}`, `{"unsubscribe": …, "id": N}`,
     `{"backfill": "squad"|"runner", "id": N}` (after a gap in a runner's event numbers).
@@ -49,14 +59,23 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def receive_json(self, content, **kwargs) -> None:
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
+        """Every message is checked before it is acted on: what is not a JSON object gets an error
+        frame and the socket lives on (never a 1011 from a decoding error)."""
+        try:
+            content = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            content = None
         if not isinstance(content, dict):
             await self.send_json({"type": "error", "error": "expected a JSON object"})
             return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs) -> None:
         action = next((a for a in ("subscribe", "unsubscribe", "backfill") if a in content), "subscribe")
         kind = content.get(action)
         object_id = content.get("id")
-        if kind not in ("squad", "runner") or not isinstance(object_id, int):
+        if kind not in ("squad", "runner") or not _is_id(object_id):
             await self.send_json({"type": "error", "error": "expected {subscribe: squad|runner, id: int}"})
             return
         group = squad_group(object_id) if kind == "squad" else runner_group(object_id)

@@ -145,3 +145,20 @@ async def test_backfill_is_refused_without_a_subscription(world):
     await communicator.send_json_to({"backfill": "squad", "id": world.squad_b.pk})
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
+
+
+@pytest.mark.parametrize("message", [
+    "not json at all", '{"subscribe": "squad", "id": true}', '{"subscribe": "squad", "id": 1e400}',
+    '{"subscribe": "runner", "id": 99999999999999999999999999}', '{"subscribe": "squad", "id": -1}',
+    '"a string"', "[1, 2]", "null",
+])
+async def test_every_malformed_message_gets_an_error_frame_and_the_socket_lives_on(world, message):
+    communicator, _ = await _connect(world.coach_a)
+    await communicator.send_to(text_data=message)
+    reply = await communicator.receive_json_from()
+    assert reply["type"] == "error"
+    await communicator.send_to(bytes_data=b"\x00\x01")
+    assert (await communicator.receive_json_from())["type"] == "error"
+    await communicator.send_json_to({"subscribe": "squad", "id": world.squad_a.pk})
+    assert (await communicator.receive_json_from())["type"] == "subscribed"
+    await communicator.disconnect()
