@@ -1,17 +1,18 @@
 """Websocket routes. Browser sockets: origin check + session auth. Ingest: station token."""
 
 from channels.auth import AuthMiddlewareStack
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from ingest.auth import StationTokenMiddleware
 from ingest.consumers import IngestConsumer
 from sessions.consumers import LiveConsumer
+from stridesite.ws_origin import SameOriginValidator
 
 
 def browser_route(consumer):
-    """Wrap a consumer that browsers reach: same-origin only, user from the session cookie."""
-    return AllowedHostsOriginValidator(AuthMiddlewareStack(consumer))
+    """Wrap a consumer that browsers reach: same origin only (scheme, host and port), user from the
+    session cookie."""
+    return SameOriginValidator(AuthMiddlewareStack(consumer))
 
 
 websocket_urlpatterns = [

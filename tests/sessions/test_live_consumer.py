@@ -13,8 +13,8 @@ from stridesite.asgi import application
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def _connect(user=None, origin=b"http://127.0.0.1:8000"):
-    headers = [(b"origin", origin)]
+async def _connect(user=None, origin=b"http://127.0.0.1:8000", host=b"127.0.0.1:8000"):
+    headers = [(b"origin", origin), (b"host", host)]
     if user is not None:
         client = Client()
         await database_sync_to_async(client.force_login)(user)
@@ -30,9 +30,24 @@ async def test_anonymous_socket_is_closed(world):
     assert not connected
 
 
-async def test_foreign_origin_is_refused(world):
-    communicator, connected = await _connect(world.coach_a, origin=b"http://evil.example")
+@pytest.mark.parametrize("origin,host", [
+    (b"http://evil.example", b"127.0.0.1:8000"),  # another site
+    (b"http://127.0.0.1:9999", b"127.0.0.1:8000"),  # another port of the same host
+    (b"https://127.0.0.1:8000", b"127.0.0.1:8000"),  # another scheme
+    (b"null", b"127.0.0.1:8000"),  # a sandboxed frame or a file
+    (b"http://evil.example", b"evil.example"),  # a host not in ALLOWED_HOSTS
+])
+async def test_a_foreign_origin_is_refused(world, origin, host):
+    communicator, connected = await _connect(world.coach_a, origin=origin, host=host)
     assert not connected
+
+
+async def test_a_trusted_origin_behind_a_proxy_is_accepted(world, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://track.example"]
+    communicator, connected = await _connect(world.coach_a, origin=b"https://track.example",
+                                             host=b"127.0.0.1:8000")
+    assert connected
+    await communicator.disconnect()
 
 
 async def test_coach_subscribes_to_own_squad_and_receives_events(world):
