@@ -16,11 +16,17 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory):
-    """daphne with its own SQLite file holding the demo data, and the real agent streaming
-    eight virtual runners (with radio fades) into it; yields (base_url, demo_password)."""
+def demo_db(tmp_path_factory) -> tuple:
+    """A fresh SQLite file holding the demo data: (path, what demo_data printed)."""
     db = tmp_path_factory.mktemp("server") / "demo.sqlite3"
-    demo = prepare_demo(db)
+    return db, prepare_demo(db)
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_db):
+    """daphne serving the demo database, and the real agent streaming eight virtual runners
+    (with radio fades) into it; yields (base_url, demo_password)."""
+    db, demo = demo_db
     port = free_port()
     server = start_server(db, port)
     # Radio fades now and then, as at a real track: some strides come out low-quality.

@@ -75,7 +75,7 @@ def test_low_quality_strides_are_drawn_hollow_and_counted(demo_server, page_at):
     base_url, password = demo_server
     page = page_at(1280, 900)
     _login(page, base_url, "runner1", password)
-    page.locator("tbody tr", has_text="low").first.locator("a").click()
+    page.locator("tbody tr", has_text="Uploaded file").filter(has_text="low").first.locator("a").click()
     page.wait_for_url("**/sessions/**")
     page.wait_for_function("document.getElementById('chart-kickback').dataset.ready === 'true'",
                            timeout=20_000)
@@ -93,3 +93,37 @@ def test_low_quality_strides_are_drawn_hollow_and_counted(demo_server, page_at):
                            timeout=10_000)
     assert "±" in page.locator("#picked").inner_text()
     screenshot(page, "history-session-low-quality")
+
+
+def test_markup_in_a_runners_name_stays_text_in_the_charts(demo_server, demo_db, page_at):
+    """A runner named like a link: the compare chart's legend shows the characters, and no link."""
+    import subprocess
+    import sys
+
+    from tests.ingest.live_server import ROOT, server_env
+
+    def rename(name: str) -> str:
+        """Set runner2's name in the served database; returns the one it had."""
+        code = ("from athletes.models import RunnerProfile; "
+                "r = RunnerProfile.objects.get(user__username='runner2'); print(r.display_name); "
+                f"r.display_name = {name!r}; r.save()")
+        out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
+                             env=server_env(demo_db[0]), check=True, capture_output=True, text=True).stdout
+        return out.strip().splitlines()[-1]
+
+    base_url, password = demo_server
+    page = page_at(1280, 900)
+    _login(page, base_url, "coach", password)
+    original = rename('<a href="https://evil.example/">Mallory</a>')
+    try:
+        page.goto(f"{base_url}/squads/1/compare/")
+        for box in page.locator("input[name=runner]").all()[:2]:
+            box.check()
+        page.locator("input[name=runner]").first.evaluate("e => e.form.submit()")
+        page.wait_for_function("document.body.dataset.ready === 'true'", timeout=20_000)
+        screenshot(page, "compare-markup-name")
+        assert page.locator("#trend-kickback a[href*='evil.example']").count() == 0
+        legend = page.locator("#trend-kickback .legendtext").all_text_contents()
+        assert any('<a href="https://evil.example/">Mallory</a>' in text for text in legend), legend
+    finally:
+        rename(original)
