@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 from django import forms
 
 from metrics.core import RecordingError, read_csv
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MIN_SAMPLES = 200
 
 
 class UploadForm(forms.Form):
@@ -24,7 +26,11 @@ class UploadForm(forms.Form):
             raise forms.ValidationError("The file is not UTF-8 text.") from None
         except RecordingError as error:
             raise forms.ValidationError(str(error)) from None
-        if len(recording) < 200:
-            raise forms.ValidationError("The file holds fewer than 200 samples.")
+        complete = np.isfinite(recording.imu).all(axis=1)
+        if np.count_nonzero(complete) < MIN_SAMPLES:
+            first = int(np.argmin(complete)) + 2
+            raise forms.ValidationError(
+                f"Only {np.count_nonzero(complete)} rows have all 24 IMU values as numbers (the first "
+                f"without: line {first}); a session needs at least {MIN_SAMPLES}.")
         self.cleaned_data["recording"] = recording
         return upload

@@ -37,16 +37,28 @@ def session_from_recording(runner: RunnerProfile, recording: Recording, notes: s
         clock_origin=0, last_index=int(indices[-1]), notes=notes,
     )
     RawChunk.objects.bulk_create([
-        RawChunk(session=session, first_index=int(indices[lo]), count=len(indices[lo: lo + CHUNK_SAMPLES]),
+        RawChunk(session=session, first_index=int(indices[lo]), count=hi - lo,
                  accel_range_g=UPLOAD_RANGES[0], gyro_range_dps=UPLOAD_RANGES[1],
-                 offsets=(indices[lo: lo + CHUNK_SAMPLES] - indices[lo]).astype("<u2").tobytes(),
-                 samples=zlib.compress(raw[lo: lo + CHUNK_SAMPLES].astype("<i2").tobytes(), 1))
-        for lo in range(0, len(indices), CHUNK_SAMPLES)
+                 offsets=(indices[lo:hi] - indices[lo]).astype("<u2").tobytes(),
+                 samples=zlib.compress(raw[lo:hi].astype("<i2").tobytes(), 1))
+        for lo, hi in chunk_bounds(indices)
     ])
     stored = Recording(indices / rate, raw * lsb(*UPLOAD_RANGES))
     strides, _ = analyze(stored, body_of(runner), zones=zone_table_for(runner), sample_rate=rate)
     StrideRecord.objects.bulk_create(StrideRecord.from_stride(session, s) for s in strides)
     return session
+
+
+def chunk_bounds(indices: np.ndarray) -> list[tuple[int, int]]:
+    """Rows [lo, hi) of each stored chunk: at most CHUNK_SAMPLES rows, and a new chunk wherever
+    a pause would not fit the 16-bit offsets from the chunk's first index (stored exactly)."""
+    bounds, lo = [], 0
+    while lo < len(indices):
+        hi = min(lo + CHUNK_SAMPLES, len(indices))
+        hi = lo + int(np.searchsorted(indices[lo:hi], indices[lo] + 65535, side="right"))
+        bounds.append((lo, hi))
+        lo = hi
+    return bounds
 
 
 def raw_rows(session: RunSession):

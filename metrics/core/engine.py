@@ -420,9 +420,9 @@ class _Segment:
         if not done.any():
             return None
         start, toe, end = w_start[done], w_toe[done], w_end[done]
-        batch = stride_metrics(*signals, start, toe, end, body, rate, settled.k[done])
-        uncertainty = {metric: u[done] for metric, u in settled.uncertainty.items()}
         peaks_done = {metric: p[done] - off for metric, p in peak.items()}
+        batch = stride_metrics(*signals, start, toe, end, body, rate, settled.k[done], peaks_done)
+        uncertainty = {metric: u[done] for metric, u in settled.uncertainty.items()}
         quality = self._quality(start, end, peaks_done, uncertainty)
         faults = waiting.faults[done]
         reason = np.where((faults == "") & ~settled.found[done], "implausible_orientation", faults)

@@ -67,10 +67,35 @@ def _first_bad_line(body: str, usecols: list[int], width: int) -> str:
     return "could not parse the file"
 
 
+MAX_SPAN_S = 24 * 3600  # one session
+SAMPLE_RATE_HZ = (20.0, 2000.0)
+
+
 def _check_times(t: np.ndarray) -> None:
+    """`t` is finite, rises from row to row, spans at most a day, at a plausible sample rate;
+    the first offence is named by its line (the header is line 1)."""
+    problems = []
     bad = np.flatnonzero(~np.isfinite(t))
     if bad.size:
-        raise RecordingError(f"line {bad[0] + 2}: time `t` is not a finite number")
+        problems.append((bad[0], "time `t` is not a finite number"))
+    with np.errstate(invalid="ignore", over="ignore"):
+        back = np.flatnonzero(~(t[1:] > t[:-1])) + 1
+        far = np.flatnonzero(np.abs(t - t[0]) > MAX_SPAN_S)
+    if back.size:
+        i = back[0]
+        problems.append((i, f"t = {t[i]:g} is not after the previous row's {t[i - 1]:g} (t must rise)"))
+    if far.size:
+        i = far[0]
+        problems.append((i, f"t = {t[i]:g} is more than 24 h from the first row's {t[0]:g} "
+                            "(one file is one session of at most 24 h)"))
+    if problems:
+        i, message = min(problems, key=lambda p: p[0])
+        raise RecordingError(f"line {i + 2}: {message}")
+    if len(t) > 1:
+        rate = 1.0 / float(np.median(np.diff(t)))
+        if not SAMPLE_RATE_HZ[0] <= rate <= SAMPLE_RATE_HZ[1]:
+            raise RecordingError(f"line 2 onwards: the sample rate, {rate:.3g} Hz (median step), is outside "
+                                 f"{SAMPLE_RATE_HZ[0]:g}–{SAMPLE_RATE_HZ[1]:g} Hz")
 
 
 def write_csv(recording: Recording, target: IO[str]) -> None:

@@ -95,17 +95,17 @@ def _orientation(seg: SegmentSignals, first: np.ndarray, last: np.ndarray, secon
     return _Orientation(offset, np.hypot(p, q) / np.hypot(dv[:, 0], G + dv[:, 1]))
 
 
-def _refined_extreme(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Row-wise maximum over `mask`, refined by a parabola through the peak and its neighbours."""
-    masked = np.where(mask, values, -np.inf)
-    m = np.argmax(masked, axis=1)
+def _refined_extreme(values: np.ndarray, mask: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+    """Row-wise maximum over `mask` (at column `at` when the caller knows it already), refined by
+    a parabola through the peak and its neighbours."""
     rows = np.arange(len(values))
-    peak = masked[rows, m]
-    inner = (m > 0) & (m < values.shape[1] - 1)
-    left = np.where(inner, masked[rows, np.maximum(m - 1, 0)], -np.inf)
-    right = np.where(inner, masked[rows, np.minimum(m + 1, values.shape[1] - 1)], -np.inf)
-    ok = np.isfinite(left) & np.isfinite(right)
-    left, right = np.where(ok, left, peak), np.where(ok, right, peak)
+    m = np.argmax(np.where(mask, values, -np.inf), axis=1) if at is None else at
+    last = values.shape[1] - 1
+    peak = values[rows, m]
+    left_i, right_i = np.maximum(m - 1, 0), np.minimum(m + 1, last)
+    ok = (m > 0) & (m < last) & mask[rows, left_i] & mask[rows, right_i]
+    left = np.where(ok, values[rows, left_i], peak)
+    right = np.where(ok, values[rows, right_i], peak)
     denom = left - 2 * peak + right
     ok &= denom < 0
     offset = np.where(ok, 0.5 * (left - right) / np.where(ok, denom, -1.0), 0.0)
@@ -178,16 +178,18 @@ def peak_samples(thigh: SegmentSignals, shank: SegmentSignals, toe_off: np.ndarr
 
 def stride_metrics(
     thigh: SegmentSignals, shank: SegmentSignals, start: np.ndarray, toe_off: np.ndarray,
-    end: np.ndarray, body: Body, rate: float, offsets: np.ndarray,
+    end: np.ndarray, body: Body, rate: float, offsets: np.ndarray, peaks: dict[str, np.ndarray] | None = None,
 ) -> StrideBatch:
     """All SPEC §5 per-stride metrics for strides [start, end] with toe-off, indices into the
-    signals, with the offsets k (n, 2) of their orientation (`own_orientation`, anchors.py)."""
+    signals, with the offsets k (n, 2) of their orientation (`own_orientation`, anchors.py) and,
+    when known, the samples of their kickback and knee-elevation peaks (`peak_samples`)."""
+    at = {name: p - toe_off for name, p in peaks.items()} if peaks is not None else {}
     length = end - start
     lt, ls = body.thigh_m, body.shank_m
     idx, swing = _swing(thigh, toe_off, end)
     theta_t = np.degrees(thigh.phi[idx] + offsets[:, :1])
     theta_s = np.degrees(shank.phi[idx] + offsets[:, 1:])
-    knee_elevation = _refined_extreme(theta_t, swing)
+    knee_elevation = _refined_extreme(theta_t, swing, at.get("knee_elevation"))
     heel = (lt + ls) - (lt * np.cos(np.radians(theta_t, dtype=np.float32))
                         + ls * np.cos(np.radians(theta_s, dtype=np.float32)))
 
@@ -197,7 +199,7 @@ def stride_metrics(
     contact_s = (toe_off - start) / rate
     sweep = ankle_x(start) - ankle_x(toe_off)
     return StrideBatch(
-        kickback_deg=_refined_extreme(theta_t - theta_s, swing),
+        kickback_deg=_refined_extreme(theta_t - theta_s, swing, at.get("kickback")),
         shank_back_deg=_refined_extreme(-theta_s, swing),
         heel_rise_cm=100 * np.where(swing, heel, -np.inf).max(axis=1).astype(np.float64),
         knee_elevation_deg=knee_elevation,

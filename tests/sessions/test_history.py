@@ -114,7 +114,8 @@ def test_runners_and_other_coaches_cannot_edit_zones(world, login):
 
 def test_trends_overview_and_compare(world, login, uploaded):
     client = login(world.coach_a)
-    assert "Median kickback vs speed" in client.get(reverse("runner_trends", args=[world.alice.pk])).text
+    trends = client.get(reverse("runner_trends", args=[world.alice.pk])).text
+    assert 'id="trend-data"' in trends and "js/trends.js" in trends
     overview = client.get(reverse("squad_overview", args=[world.squad_a.pk])).text
     assert "Alice" in overview and reverse("session_detail", args=[uploaded.pk]) in overview
     compare = client.get(reverse("squad_compare", args=[world.squad_a.pk]),
@@ -144,7 +145,7 @@ def test_lost_stretches_are_marked_stored_exported_and_left_out_of_summaries(wor
     session = session_from_recording(world.alice, recording)
     low = session.strides.filter(low_quality=True)
     assert low.exists() and session.strides.filter(low_quality=False).count() > 40
-    assert all(s.quality["low"] for s in low) and all(s.quality["longest_gap_ms"] > 0 for s in low)
+    assert all(s.quality["low"] for s in low) and any(s.quality["longest_gap_ms"] > 0 for s in low)
     summary = summarize(session)
     assert summary["low_quality"] == low.count()
     assert summary["strides"] == session.strides.count() - low.count()
@@ -159,3 +160,47 @@ def test_lost_stretches_are_marked_stored_exported_and_left_out_of_summaries(wor
     assert stride_event(low.first(), session.pk)["quality"]["low"] is True
     page = client.get(reverse("session_detail", args=[session.pk])).text
     assert f"+ {low.count()} low-quality" in page
+
+
+def _upload_rows(rows: list[str]) -> bytes:
+    return ("t," + ",".join(f"{s}_{a}" for s in SENSORS for a in ("ax", "ay", "az", "gx", "gy", "gz"))
+            + "\n" + "\n".join(rows) + "\n").encode()
+
+
+def _good_rows(n: int = 400, start: float = 0.0) -> list[str]:
+    return [f"{start + i / 200:.4f}," + ",".join(["-9.81", "0", "0", "0", "0", "0"] * 4) for i in range(n)]
+
+
+@pytest.mark.parametrize("rows,line,says", [
+    (_good_rows()[:5] + [f"{0.025 + i / 200}," + ",".join(["nan"] * 24) for i in range(395)], 7,
+     "all 24"),  # all-NaN IMU columns
+    ([f"1.0,{','.join(['0'] * 24)}"] * 400, 3, "not after"),  # constant t
+    (_good_rows()[:200] + _good_rows(200, start=0.5)[::-1], 203, "not after"),  # decreasing t
+    ([f"{i * 10.0},{','.join(['0'] * 24)}" for i in range(400)], 2, "sample rate"),  # 0.1 Hz
+    (_good_rows(300) + [f"-1e300,{','.join(['0'] * 24)}"] + _good_rows(99, start=2.0), 302, "not after"),
+    (_good_rows(300) + [f"1e308,{','.join(['0'] * 24)}"] + _good_rows(99, start=2.0), 302, "24 h"),
+    (_good_rows(300) + _good_rows(100, start=1_000_005.0), 302, "24 h"),  # a jump of 10⁶ s
+    (_good_rows(300) + ['1.5,"unclosed'] + _good_rows(99, start=2.0), 302, ""),  # an unclosed quote
+])
+def test_a_bad_upload_gets_a_form_error_naming_the_line_and_stores_nothing(world, login, rows, line, says):
+    response = login(world.alice.user).post(
+        reverse("session_upload"), {"file": SimpleUploadedFile("bad.csv", _upload_rows(rows))})
+    assert response.status_code == 400
+    assert f"line {line}" in response.text and says in response.text
+    assert not RunSession.objects.exists() or not RunSession.objects.filter(source="upload").exists()
+    assert not RawChunk.objects.filter(session__source="upload").exists()
+
+
+def test_a_long_pause_inside_a_file_is_stored_exactly(world, login):
+    """A jump of 1,000 s is 200,000 sample steps at 200 Hz: more than a 16-bit offset holds."""
+    rows = _good_rows(300) + _good_rows(500, start=1002.0)  # the pause falls inside a stored chunk
+    client = login(world.alice.user)
+    upload = SimpleUploadedFile("pause.csv", _upload_rows(rows))
+    response = client.post(reverse("session_upload"), {"file": upload})
+    assert response.status_code == 302
+    session = RunSession.objects.get(source="upload")
+    text = b"".join(client.get(reverse("export_raw", args=[session.pk])).streaming_content).decode()
+    times = [float(line.split(",")[0]) for line in text.splitlines()[1:]]
+    assert len(times) == 800
+    assert times[299] == pytest.approx(1.495) and times[300] == pytest.approx(1002.0)
+    assert times == sorted(times)
