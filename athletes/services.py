@@ -5,6 +5,7 @@ from __future__ import annotations
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -32,12 +33,24 @@ def invitation_send(*, squad: Squad, email: str, invited_by, base_url: str) -> I
     return invitation
 
 
+class InvitationUnavailable(Exception):
+    """Expired, withdrawn, or accepted meanwhile (two tabs, two clicks)."""
+
+
+def invitation_is_for(invitation: Invitation, user) -> bool:
+    """An invitation joins only the account of the address it was sent to."""
+    return bool(user.email) and user.email.strip().lower() == invitation.email.strip().lower()
+
+
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> RunnerProfile:
-    """Join the invitation's squad as `user`, creating their runner profile if needed."""
+    """Join the invitation's squad as `user` (who must hold the invited address), creating their
+    runner profile if needed, and tell the coach who sent it."""
+    if not invitation_is_for(invitation, user):
+        raise PermissionDenied("This invitation was sent to another address.")
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not locked.is_usable:
-        raise ValueError("This invitation has expired or was already used.")
+        raise InvitationUnavailable("This invitation has expired or was already used.")
     runner, _ = RunnerProfile.objects.get_or_create(
         user=user, defaults={"display_name": user.get_full_name() or user.username}
     )
@@ -45,6 +58,13 @@ def invitation_accept(*, invitation: Invitation, user) -> RunnerProfile:
     locked.accepted_at = timezone.now()
     locked.accepted_by = runner
     locked.save(update_fields=["accepted_at", "accepted_by"])
+    coach = locked.invited_by
+    if coach is not None and coach.email:
+        transaction.on_commit(lambda: send_mail(
+            subject=f"{runner.display_name} joined {locked.squad.name}",
+            message=(f"{runner.display_name} ({user.username}) accepted your invitation to "
+                     f"{locked.email} and joined {locked.squad.name} on StrideSite."),
+            from_email=None, recipient_list=[coach.email]))
     return runner
 
 

@@ -216,28 +216,49 @@ def squad_leave(request: HttpRequest, squad_id: int) -> HttpResponse:
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Join a squad through an emailed link: as the signed-in account holding the invited address,
+    or as a new account created for that address. Anyone else holding the link is told so."""
     invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
     if invitation is None or not invitation.is_usable:
         return render(request, "athletes/invitation_invalid.html", status=410)
-    signup_form = RunnerSignupForm(initial={"email": invitation.email})
+    if request.user.is_authenticated and not services.invitation_is_for(invitation, request.user):
+        return render(request, "athletes/invitation_wrong_account.html",
+                      {"invitation": invitation, "sent_to": _masked(invitation.email)}, status=403)
+    signup_form = _signup_form(invitation)
     if request.method == "POST":
-        if request.user.is_authenticated:
-            services.invitation_accept(invitation=invitation, user=request.user)
-            messages.success(request, f"Welcome to {invitation.squad}.")
-            return redirect("runner_home")
-        signup_form = RunnerSignupForm(request.POST)
-        if signup_form.is_valid():
-            with transaction.atomic():
-                runner: RunnerProfile = services.runner_signup(**signup_form.cleaned_data)
-                services.invitation_accept(invitation=invitation, user=runner.user)
-            login(request, runner.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to {invitation.squad}.")
-            return redirect("runner_home")
+        try:
+            if request.user.is_authenticated:
+                services.invitation_accept(invitation=invitation, user=request.user)
+                messages.success(request, f"Welcome to {invitation.squad}.")
+                return redirect("runner_home")
+            signup_form = _signup_form(invitation, request.POST)
+            if signup_form.is_valid():
+                with transaction.atomic():
+                    runner: RunnerProfile = services.runner_signup(**signup_form.cleaned_data)
+                    services.invitation_accept(invitation=invitation, user=runner.user)
+                login(request, runner.user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, f"Welcome to {invitation.squad}.")
+                return redirect("runner_home")
+        except services.InvitationUnavailable:
+            return render(request, "athletes/invitation_invalid.html", status=410)
     return render(
         request,
         "athletes/invitation_accept.html",
         {"invitation": invitation, "signup_form": signup_form, "token": token},
     )
+
+
+def _signup_form(invitation: Invitation, data=None) -> RunnerSignupForm:
+    """The sign-up form for an invitation: the account gets the invited address, whatever is posted."""
+    form = RunnerSignupForm(data, initial={"email": invitation.email})
+    form.fields["email"].disabled = True
+    return form
+
+
+def _masked(email: str) -> str:
+    """r•••@example.com: enough for its owner to recognise, not a list of addresses for link holders."""
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}•••@{domain}"
 
 
 @coach_required

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from athletes.models import Invitation, RunnerProfile
+from athletes.models import Invitation, Membership, RunnerProfile
 from tests.factories import PASSWORD
 
 
@@ -43,12 +43,11 @@ def test_an_existing_runner_joins_with_their_account(world, login):
 
 def test_a_link_works_once(world, login):
     client = login(world.coach_a)
-    link = _invite(client, world.squad_a)
+    link = _invite(client, world.squad_a, world.bea.user.email)
     client.force_login(world.bea.user)
     client.post(link)
-    client.force_login(world.bruno.user)
     assert client.post(link).status_code == 410
-    assert not world.squad_a.members.filter(pk=world.bruno.pk).exists()
+    assert Membership.objects.filter(squad=world.squad_a, runner=world.bea).count() == 1
 
 
 def test_an_expired_invitation_is_refused(world, login):
@@ -90,3 +89,55 @@ def test_another_coach_cannot_withdraw_it(world, login):
     url = reverse("invitation_cancel", args=[world.squad_a.pk, invitation.pk])
     assert client.post(url).status_code == 404
     assert Invitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_an_invitation_is_for_its_email_only(world, login):
+    """Whoever holds the link cannot join with another account: not another runner, not a coach."""
+    client = login(world.coach_a)
+    link = _invite(client, world.squad_a, world.bea.user.email)
+    for intruder in (world.bruno.user, world.coach_b):
+        client.force_login(intruder)
+        page = client.get(link)
+        assert page.status_code == 403 and "was sent to another address" in page.text
+        assert client.post(link).status_code == 403
+    assert not world.squad_a.members.filter(pk=world.bruno.pk).exists()
+    assert not RunnerProfile.objects.filter(user=world.coach_b).exists()
+    assert Invitation.objects.get().is_usable  # still there for Bea
+
+
+def test_signing_up_through_a_link_takes_the_invited_address(world, login, client):
+    link = _invite(login(world.coach_a), world.squad_a)
+    client.logout()
+    client.post(link, {"username": "sly", "email": "sly@elsewhere.example", "display_name": "Sly",
+                       "height_cm": 170, "password": PASSWORD})
+    assert RunnerProfile.objects.get(display_name="Sly").user.email == "new@example.com"
+
+
+def test_the_coach_hears_who_joined(world, login, django_capture_on_commit_callbacks):
+    client = login(world.coach_a)
+    link = _invite(client, world.squad_a, world.bea.user.email)
+    mail.outbox.clear()
+    client.force_login(world.bea.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(link)
+    (message,) = mail.outbox
+    assert message.to == [world.coach_a.email] and "Bea" in message.body and "Squad A" in message.subject
+
+
+def test_a_link_accepted_meanwhile_gets_a_clear_page_not_an_error(world, login, monkeypatch):
+    """Two tabs accept at once: the second finds the invitation used between its check and its
+    write (here the first accept is slipped in just before the write)."""
+    from athletes import services
+
+    client = login(world.coach_a)
+    link = _invite(client, world.squad_a, world.bea.user.email)
+    real = services.invitation_accept
+
+    def race(*, invitation, user):
+        Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now())
+        return real(invitation=invitation, user=user)
+
+    monkeypatch.setattr(services, "invitation_accept", race)
+    client.force_login(world.bea.user)
+    response = client.post(link)
+    assert response.status_code == 410 and "can no longer be used" in response.text
