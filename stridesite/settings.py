@@ -7,6 +7,7 @@ scale-out configuration with the same code.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import environ
@@ -18,11 +19,23 @@ VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
-_DEV_SECRET = "insecure-development-key-only-for-debug-mode"  # noqa: S105
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
+# Safe by default: DEBUG is off unless asked for (`manage.py demo` and `demo_data` ask, manage.py),
+# and then a key is generated for this checkout, never one written in the code.
+DEBUG = env.bool("DEBUG", default=False)
+
+
+def _development_secret() -> str:
+    """A random key made once for this checkout (var/, owner-only), for DEBUG without SECRET_KEY."""
+    path = VAR_DIR / "development-secret-key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or (_development_secret() if DEBUG else "")
 if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (DEBUG=1 for development).")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

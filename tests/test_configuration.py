@@ -94,5 +94,28 @@ def test_demo_data_is_idempotent():
 
 
 def test_migrations_match_the_models():
-    result = _manage("makemigrations", "--check", "--dry-run")
+    result = _manage("makemigrations", "--check", "--dry-run", DEBUG="1")
     assert result.returncode == 0, result.stdout
+
+
+def test_with_nothing_set_it_refuses_to_start_rather_than_run_in_debug_mode():
+    """Production never runs by default in DEBUG with a key everyone can read in the repository."""
+    result = _manage("check")
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_development_mode_uses_a_random_key_of_this_installation(tmp_path):
+    """DEBUG=1 without SECRET_KEY: a key generated once for this checkout (var/), never a constant
+    in the code — the demo logins and station token derive from it."""
+    query = "from django.conf import settings; print(settings.SECRET_KEY)"
+    first = _manage("shell", "-c", query, DEBUG="1").stdout.strip().splitlines()[-1]
+    again = _manage("shell", "-c", query, DEBUG="1").stdout.strip().splitlines()[-1]
+    assert first == again and len(first) >= 50
+    assert first not in (ROOT / "stridesite" / "settings.py").read_text()
+    key_file = ROOT / "var" / "development-secret-key"
+    assert key_file.read_text().strip() == first and oct(key_file.stat().st_mode)[-3:] == "600"
+
+
+def test_the_demo_commands_opt_into_development_mode():
+    result = _manage("demo_data", "--help")
+    assert result.returncode == 0, result.stderr

@@ -261,6 +261,7 @@ class _Segment:
         self.waiting = {leg: _Waiting.empty() for leg in LEGS}  # found, not yet anchored
         self._long_lost_cache: tuple = (None, None)
         self._runs_cache: tuple = (None, None)
+        self._filled_cache: tuple = (None, None)
 
     def _scratch(self, name: str, rows: tuple[int, ...], n: int) -> np.ndarray:
         """A work array (*rows, n) reused from push to push: fresh multi-megabyte temporaries
@@ -465,7 +466,7 @@ class _Segment:
         """Per stride: its orientation window holds no gap longer than OWN_HOLE_SAMPLES (single
         lost instants of interleaved notifications are filled well) and none at all at its impact."""
         longest = self._longest_hole(np.maximum(first, 0), last)
-        filled = np.concatenate([[0], np.cumsum(self.filled)])
+        filled = self._filled_count()
         impact_end = np.minimum(start + seconds(IMPACT_S, self.rate), len(self.filled))
         return (longest <= OWN_HOLE_SAMPLES) & (filled[impact_end] == filled[np.maximum(first, 0)])
 
@@ -495,7 +496,7 @@ class _Segment:
     def _quality(self, start: np.ndarray, end: np.ndarray, peak: dict[str, np.ndarray],
                  uncertainty: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Per stride (buffer indices): how much of it was observed and how far its peaks can be trusted."""
-        filled = np.concatenate([[0], np.cumsum(self.filled)])
+        filled = self._filled_count()
         near = np.zeros(len(start), dtype=bool)
         last = len(self.filled) - 1
         for at in peak.values():  # the peak or a neighbour of its parabola was not observed
@@ -538,19 +539,28 @@ class _Segment:
         return ics[prev][ok], peaks[cur][ok], ics[cur][ok]
 
     def _longest_hole(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-        """Longest run of interpolated samples inside each [start, end] (runs are few: look at the
-        ones each window overlaps, at most a handful)."""
+        """Longest run of interpolated samples inside each [start, end]: 1 where only single lost
+        instants are (interleaved notifications), else the longest overlap with a longer run
+        (those are few: a handful per window at most)."""
         runs_start, runs_end = self._runs()
+        longer = runs_end - runs_start > 1
+        runs_start, runs_end = runs_start[longer], runs_end[longer]
+        filled = self._filled_count()
+        longest = (filled[np.minimum(end + 1, len(filled) - 1)] > filled[start]).astype(np.int64)
         first = np.searchsorted(runs_end, start, side="right")  # first run ending after start
         last = np.searchsorted(runs_start, end, side="right")  # runs starting at or before end
-        longest = np.zeros(len(start), dtype=np.int64)
         for k in range(int((last - first).max(initial=0))):
-            j = first + k
-            inside = j < last
-            j = np.minimum(j, max(len(runs_start) - 1, 0))
+            j = np.minimum(first + k, max(len(runs_start) - 1, 0))
             overlap = np.minimum(runs_end[j], end + 1) - np.maximum(runs_start[j], start)
-            longest = np.where(inside, np.maximum(longest, overlap), longest)
+            longest = np.where(first + k < last, np.maximum(longest, overlap), longest)
         return longest
+
+    def _filled_count(self) -> np.ndarray:
+        """Running count (0 first) of filled samples in the buffer, kept until it changes."""
+        key = (self.offset, len(self.filled))
+        if self._filled_cache[0] != key:
+            self._filled_cache = (key, np.concatenate([[0], np.cumsum(self.filled)]))
+        return self._filled_cache[1]
 
     def _runs(self) -> tuple[np.ndarray, np.ndarray]:
         """(start, end) of each run of filled samples in the buffer, kept until it changes."""
