@@ -12,8 +12,14 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from ingest import services
 from ingest.protocol.frames import FrameError, decode
 from sessions.broadcast import TICK_S, Broadcaster
+from stridesite.ws_budget import CLOSE_OVER_BUDGET, Budget
 
 log = logging.getLogger(__name__)
+
+
+def ingest_budget() -> Budget:
+    """A station: up to ~60 leggings at 10 frames/s of ≤ 5 kB each, with room to replay its spool."""
+    return Budget(messages_per_s=1000, bytes_per_s=4_000_000, errors_per_s=50)
 
 
 class IngestConsumer(AsyncWebsocketConsumer):
@@ -24,6 +30,8 @@ class IngestConsumer(AsyncWebsocketConsumer):
             return
         self.devices: dict[str, services.DeviceIngest] = {}
         self.live = Broadcaster()
+        self.budget = ingest_budget()
+        self.closed = False
         await self.accept()
         self.flusher = asyncio.create_task(self._tick())
         await self.channel_layer.group_add(services.station_group(self.station.pk), self.channel_name)
@@ -44,6 +52,12 @@ class IngestConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(services.station_group(self.station.pk), self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closed:
+            return
+        over = self.budget.spend(len(bytes_data if bytes_data is not None else (text_data or "").encode()))
+        if over:
+            await self._over_budget(over)
+            return
         if bytes_data is None:
             await self._status_message(text_data or "")
             return
@@ -110,8 +124,21 @@ class IngestConsumer(AsyncWebsocketConsumer):
             await self.live.flush()
 
     async def _error(self, message: str) -> None:
-        log.warning("ingest station %s: %s", self.station.pk, message)
+        """Tell the agent what was refused; one that keeps sending refused messages is cut off."""
+        over = self.budget.error()
+        if over:
+            await self._over_budget(over)
+            return
+        log.info("ingest station %s: %s", self.station.pk, message)
         await self.send(text_data=json.dumps({"error": message}))
+
+    async def _over_budget(self, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        log.warning("ingest station %s closed: %s", self.station.pk, reason)
+        await self.send(text_data=json.dumps({"error": f"closed: {reason}"}))
+        await self.close(code=CLOSE_OVER_BUDGET)
 
     async def station_revoked(self, event: dict) -> None:
         await self.close(code=4403)

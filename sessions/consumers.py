@@ -13,6 +13,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from sessions.groups import runner_group, squad_group
 from sessions.live_state import runner_snapshot, squad_snapshot
 from stridesite.permissions import coached_squads, visible_runners
+from stridesite.ws_budget import CLOSE_OVER_BUDGET, Bucket, Budget
+
+MAX_GROUPS = 32  # a board watches one squad, a close-up one runner
 
 
 @database_sync_to_async
@@ -50,6 +53,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.groups_joined: set[str] = set()
+        # A page sends a few messages a minute; subscribe and backfill read the database.
+        self.budget = Budget(messages_per_s=5, bytes_per_s=20_000, errors_per_s=1)
+        self.lookups = Bucket(rate=0.5, burst=10)
+        self.closed = False
         if not self.scope["user"].is_authenticated:
             await self.close(code=4401)
             return
@@ -61,33 +68,58 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
         """Every message is checked before it is acted on: what is not a JSON object gets an error
-        frame and the socket lives on (never a 1011 from a decoding error)."""
+        frame and the socket lives on (never a 1011 from a decoding error); a client over its
+        budget is closed with CLOSE_OVER_BUDGET."""
+        if self.closed:
+            return
+        over = self.budget.spend(len(text_data or "") + len(bytes_data or b""))
+        if over:
+            await self._over_budget(over)
+            return
         try:
             content = json.loads(text_data) if text_data is not None else None
         except ValueError:
             content = None
         if not isinstance(content, dict):
-            await self.send_json({"type": "error", "error": "expected a JSON object"})
+            await self._refuse("expected a JSON object")
             return
         await self.receive_json(content)
+
+    async def _refuse(self, error: str, **extra) -> None:
+        over = self.budget.error()
+        if over:
+            await self._over_budget(over)
+            return
+        await self.send_json({"type": "error", "error": error, **extra})
+
+    async def _over_budget(self, reason: str) -> None:
+        self.closed = True
+        await self.send_json({"type": "error", "error": f"closed: {reason}"})
+        await self.close(code=CLOSE_OVER_BUDGET)
 
     async def receive_json(self, content, **kwargs) -> None:
         action = next((a for a in ("subscribe", "unsubscribe", "backfill") if a in content), "subscribe")
         kind = content.get(action)
         object_id = content.get("id")
         if kind not in ("squad", "runner") or not _is_id(object_id):
-            await self.send_json({"type": "error", "error": "expected {subscribe: squad|runner, id: int}"})
+            await self._refuse("expected {subscribe: squad|runner, id: int}")
             return
         group = squad_group(object_id) if kind == "squad" else runner_group(object_id)
         if action == "unsubscribe":
             await self._leave(group)
             return
+        if not self.lookups.take():
+            await self._over_budget("too many subscribe/backfill requests")
+            return
         if action == "backfill":
             if group in self.groups_joined:
                 await self._backfill(kind, object_id)
             return
+        if group not in self.groups_joined and len(self.groups_joined) >= MAX_GROUPS:
+            await self._refuse(f"at most {MAX_GROUPS} subscriptions per connection")
+            return
         if not await _may_watch(self.scope["user"], kind, object_id):
-            await self.send_json({"type": "error", "error": "not found", kind: object_id})
+            await self._refuse("not found", **{kind: object_id})
             return
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined.add(group)

@@ -157,3 +157,25 @@ async def test_a_station_never_writes_for_another_coachs_leggings_of_a_shared_ru
     assert await _acks_until(owner, address, 2) == 2
     assert await database_sync_to_async(RawChunk.objects.count)() == 3
     await owner.disconnect()
+
+
+async def test_a_flood_of_garbage_closes_that_socket_and_no_other(world, station):
+    from stridesite.ws_budget import CLOSE_OVER_BUDGET
+
+    flooder, _, _ = await _connect(station[1])
+    await flooder.receive_from()
+    honest, _, _ = await _connect(station[1])
+    await honest.receive_from()
+    for _ in range(400):
+        await flooder.send_to(bytes_data=b"junk" * 50)
+    closed = None
+    for _ in range(500):
+        output = await flooder.receive_output(timeout=3)
+        if output["type"] == "websocket.close":
+            closed = output["code"]
+            break
+    assert closed == CLOSE_OVER_BUDGET
+    address = world.leggings_a.ble_address
+    await honest.send_to(bytes_data=_frame(address, 0, 100))
+    assert await _acks_until(honest, address, 0) == 0
+    await honest.disconnect()

@@ -177,3 +177,35 @@ async def test_every_malformed_message_gets_an_error_frame_and_the_socket_lives_
     await communicator.send_json_to({"subscribe": "squad", "id": world.squad_a.pk})
     assert (await communicator.receive_json_from())["type"] == "subscribed"
     await communicator.disconnect()
+
+
+async def test_subscribe_spam_closes_that_socket_and_no_other(world):
+    from stridesite.ws_budget import CLOSE_OVER_BUDGET
+
+    spammer, _ = await _connect(world.alice.user)
+    coach, _ = await _connect(world.coach_a)
+    outputs = []
+    for _ in range(40):
+        await spammer.send_json_to({"subscribe": "runner", "id": world.alice.pk})
+    while True:
+        output = await spammer.receive_output(timeout=3)
+        outputs.append(output)
+        if output["type"] == "websocket.close":
+            break
+    assert outputs[-1]["code"] == CLOSE_OVER_BUDGET
+    await coach.send_json_to({"subscribe": "squad", "id": world.squad_a.pk})
+    assert (await coach.receive_json_from())["type"] == "subscribed"
+    await coach.disconnect()
+
+
+async def test_a_page_cannot_pile_up_subscriptions(world, monkeypatch):
+    from sessions import consumers
+
+    monkeypatch.setattr(consumers, "MAX_GROUPS", 1)
+    communicator, _ = await _connect(world.coach_a)
+    await communicator.send_json_to({"subscribe": "squad", "id": world.squad_a.pk})
+    assert (await communicator.receive_json_from())["type"] == "subscribed"
+    await communicator.receive_json_from()  # its backfill
+    await communicator.send_json_to({"subscribe": "runner", "id": world.alice.pk})
+    assert "at most 1 subscriptions" in (await communicator.receive_json_from())["error"]
+    await communicator.disconnect()
