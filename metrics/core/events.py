@@ -65,7 +65,11 @@ def initial_contacts(
     nonpos = np.flatnonzero(ws[peaks[0]:] <= 0) + peaks[0]
     pos = np.searchsorted(nonpos, peaks + 1)
     found = pos < len(nonpos)
-    z = np.where(found, nonpos[np.minimum(pos, len(nonpos) - 1)], n)
+    # No swing has ended yet in the data held (a feed that stops mid-swing): nothing to look up.
+    if len(nonpos):
+        z = np.where(found, nonpos[np.minimum(pos, len(nonpos) - 1)], n)
+    else:
+        z = np.full(len(peaks), n)
     ends_in_time = found & (z - peaks <= swing_end_max)
     # A peak is resolved when its whole IC window is here, or its swing provably never ends.
     ready = np.where(ends_in_time, z + after < n, peaks + swing_end_max < n)

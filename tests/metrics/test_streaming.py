@@ -68,3 +68,13 @@ def test_memory_stays_bounded_on_a_long_run():
         engine.feed(recording.t[i: i + 1000], recording.imu[i: i + 1000])
         sizes.append(engine._segment.held)
     assert max(sizes[10:]) < 200 * 20  # never more than ~20 s of samples held
+
+
+def test_a_feed_that_ends_mid_swing_before_any_swing_ended_is_fine():
+    """4-sample feeds of a run that starts straight away: the first scan holds mid-swing peaks but
+    no sample where a swing ended yet (this used to raise IndexError on the live path)."""
+    sim = simulate([Phase("stand", 5.0), Phase("run", 120, 3.5)], sample_rate=200, seed=9,
+                   errors=SensorErrors(packet_loss=0.03))
+    recording, body = recording_of(sim), body_of(sim)
+    batch, _ = analyze(recording, body)
+    assert [s.to_dict() for s in _stream(recording, body, [4])] == [s.to_dict() for s in batch]
