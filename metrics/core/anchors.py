@@ -123,6 +123,13 @@ class Resolved:
     uncertainty: dict[str, np.ndarray]  # metric → (n,) one-sigma degrees
     waited: np.ndarray  # (n,) bool: settled with the later anchor (delivered a stride late)
 
+    @classmethod
+    def own(cls, k: np.ndarray) -> Resolved:
+        """Strides that all anchored themselves: settled at once, with their own k."""
+        n = len(k)
+        yes, no = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+        return cls(yes, k, yes, {metric: np.full(n, base) for metric, base in BASE_DEG.items()}, no)
+
 
 def anchor(own: np.ndarray, own_k: np.ndarray, start: np.ndarray, end: np.ndarray,
            peaks: dict[str, np.ndarray], anchors: Anchors, gaps: GapRuns, rate: float,

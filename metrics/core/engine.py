@@ -26,7 +26,15 @@ import numpy as np
 from scipy.signal import lfilter
 
 from metrics.core import calibration as cal
-from metrics.core.anchors import IMPACT_NEAR_S, REACH_S, SHORT_HOLE_SAMPLES, Anchors, GapRuns, anchor
+from metrics.core.anchors import (
+    IMPACT_NEAR_S,
+    REACH_S,
+    SHORT_HOLE_SAMPLES,
+    Anchors,
+    GapRuns,
+    Resolved,
+    anchor,
+)
 from metrics.core.declip import Declipper
 from metrics.core.events import initial_contacts, midswing_peaks, seconds, toe_offs
 from metrics.core.recording import Recording
@@ -410,12 +418,15 @@ class _Segment:
             return None
         w_start, w_toe, w_end = waiting.start - off, waiting.toe - off, waiting.end - off
         peak = {"kickback": waiting.kick_peak, "knee_elevation": waiting.knee_peak}
-        lead = int(round(FLIGHT_LEAD_S * rate))
-        known_contacts = np.concatenate([waiting.start, waiting.end, self.anchors[leg].first + lead])
-        gaps = GapRuns.of(self.filled, off, rate, known_contacts)
-        horizon = final | (self.end - waiting.end >= (REACH_S + HORIZON_S) * rate)
-        settled = anchor(waiting.own, waiting.own_k, waiting.start, waiting.end, peak, self.anchors[leg],
-                         gaps, rate, horizon)
+        if waiting.own.all():  # the common case, every stride anchors itself: nothing to weigh
+            settled = Resolved.own(waiting.own_k)
+        else:
+            lead = int(round(FLIGHT_LEAD_S * rate))
+            known_contacts = np.concatenate([waiting.start, waiting.end, self.anchors[leg].first + lead])
+            gaps = GapRuns.of(self.filled, off, rate, known_contacts)
+            horizon = final | (self.end - waiting.end >= (REACH_S + HORIZON_S) * rate)
+            settled = anchor(waiting.own, waiting.own_k, waiting.start, waiting.end, peak, self.anchors[leg],
+                             gaps, rate, horizon)
         done = settled.done
         self.waiting[leg] = waiting.pick(~done)
         if not done.any():
