@@ -281,8 +281,11 @@ def accuracy(cycle: GaitCycle, case: Case, body: Body3D, seed: int = 0) -> dict[
                            s.knee_elevation_deg - truth[f"{side}_thigh"][inside].max(), gap, s.quality["low"]))
     e = np.array(errors, dtype=float)
     good, gap = e[:, 3] == 0, (e[:, 2] == 1) & (e[:, 3] == 0)
-    in_running = [s for s in strides if STAND_S + 2 * run.duration / CYCLES < s.t_start]
-    return {"recall": found / expected, "precision": found / max(len(in_running), 1),
+    detected = 0
+    for side in ("left", "right"):
+        inner = (run.foot_strikes[side] + STAND_S)[2:-1]
+        detected += sum(inner[0] - 0.05 <= s.t_start <= inner[-2] + 0.05 for s in strides if s.leg == side)
+    return {"recall": found / expected, "precision": found / max(detected, 1),
             "kick": float(np.sqrt(np.mean(e[:, 0] ** 2))), "knee": float(np.sqrt(np.mean(e[:, 1] ** 2))),
             "gap_kick": float(np.sqrt(np.mean(e[gap, 0] ** 2))) if gap.any() else float("nan"),
             "gap_knee": float(np.sqrt(np.mean(e[gap, 1] ** 2))) if gap.any() else float("nan"),

@@ -30,7 +30,7 @@ def test_standing_still_reads_gravity_at_the_segment_angles(hip, knee):
 def test_a_swinging_thigh_reads_its_rate_and_its_centripetal_force():
     t = np.arange(N) / N
     hip = 30 * np.sin(2 * np.pi * t)
-    imu = imu_signals(_cycle(hip, 0), Body3D(), Placement(at=0.5, depth_m=0.0), tissue=None)
+    imu = imu_signals(_cycle(hip, 0), Body3D(), Placement(at=0.5, depth_m=0.0), tissue=None, impact_g=0)
     rate = np.radians(30) * 2 * np.pi * np.cos(2 * np.pi * t)  # rad/s
     assert imu[:, 17] == pytest.approx(np.degrees(rate), abs=1e-6)  # right thigh gz
     theta = np.radians(hip)
@@ -57,3 +57,12 @@ def test_varied_strides_differ_in_time_and_amplitude():
     assert np.ptp(knee.max(axis=1)) > 1.0  # strides are not copies
     assert len(run.foot_strikes["right"]) >= 19
     assert np.ptp(np.diff(run.foot_strikes["right"])) > 0.005
+
+
+def test_each_foot_strike_sends_a_shock_up_the_leg():
+    still = _cycle(0, 0)
+    calm = imu_signals(still, Body3D(), Placement(), tissue=None, impact_g=0)
+    struck = imu_signals(still, Body3D(), Placement(), tissue=None, impact_g=4.0)
+    shock = calm[:, 18] - struck[:, 18]  # right shank, along the segment (x points down: up is −x)
+    assert shock.max() == pytest.approx(4 * 9.81, rel=0.1) and shock[N // 4:].max() < 1e-9
+    assert (calm[:, 12] - struck[:, 12]).max() == pytest.approx(0.4 * 4 * 9.81, rel=0.1)  # thigh: 40 %
