@@ -60,8 +60,10 @@ def page_at(browser):
     """A fresh page with the given viewport; closed after the test."""
     pages = []
 
-    def make(width: int = 1280, height: int = 800):
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def make(width: int = 1280, height: int = 800, csp: bool = False):
+        # Playwright's wait_for_function polls string predicates with eval, which the app's CSP
+        # forbids: tests bypass it, but for test_csp.py, which checks the policy itself.
+        context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=not csp)
         pages.append(context)
         return context.new_page()
 

@@ -26,7 +26,7 @@ function perStride(id, data, field, metric, title) {
       const keep = s.low.map((v) => v === low);
       const pick = (values) => values.filter((_, i) => keep[i]);
       traces.push({x: pick(s.t), y: pick(s[field]), customdata: pick(s.id),
-        name: low ? `${leg} · low quality` : leg, mode: "markers", type: "scattergl",
+        name: low ? `${leg} · low quality` : leg, mode: "markers", type: "scatter",
         marker: low ? {size: 6, color: COLORS[leg], symbol: "circle-open", opacity: 0.6}
                     : {size: 5, color: COLORS[leg]}});
     }
