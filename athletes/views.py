@@ -22,6 +22,8 @@ from athletes.forms import (
     ZoneForm,
 )
 from athletes.models import Invitation, RunnerProfile, Squad, hash_token
+from audit.models import AuditEvent
+from audit.services import audit_record
 from ingest.models import IngestStation
 from ingest.services import revoke_station
 from metrics.core import PACE_BANDS
@@ -36,6 +38,8 @@ from stridesite.permissions import (
     visible_runners,
     visible_sessions,
 )
+
+Kind = AuditEvent.Kind  # security events recorded by these views (audit app)
 
 
 def coach_required(view):
@@ -139,6 +143,7 @@ def squad_invite(request: HttpRequest, squad_id: int) -> HttpResponse:
         invited_by=request.user,
         base_url=request.build_absolute_uri("/")[:-1],
     )
+    audit_record(Kind.INVITATION_SENT, request=request, squad=squad, target=form.cleaned_data["email"])
     messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
     return redirect("squad_detail", squad_id=squad.pk)
 
@@ -158,6 +163,7 @@ def squad_remove_runner(request: HttpRequest, squad_id: int, runner_id: int) -> 
     squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
     runner = get_object_or_404(squad.members.all(), pk=runner_id)
     services.membership_remove(squad=squad, runner=runner)
+    audit_record(Kind.RUNNER_REMOVED, request=request, squad=squad, target=runner.display_name)
     messages.success(request, f"{runner} removed from {squad}.")
     return redirect("squad_detail", squad_id=squad.pk)
 
@@ -188,6 +194,7 @@ def station_create(request: HttpRequest, squad_id: int) -> HttpResponse:
         context = _squad_context(request, squad, station_form=form)
         return render(request, "athletes/squad_detail.html", context, status=400)
     station, token = IngestStation.new(name=form.cleaned_data["name"], coach=request.user)
+    audit_record(Kind.STATION_CREATED, request=request, squad=squad, target=f"station {station.name}")
     # The token is rendered once, in this response, and never again.
     context = _squad_context(request, squad, new_token=token, new_station=station)
     return render(request, "athletes/squad_detail.html", context)
@@ -199,6 +206,7 @@ def station_revoke(request: HttpRequest, squad_id: int, station_id: int) -> Http
     squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
     station = get_object_or_404(managed_stations(request.user), pk=station_id)
     revoke_station(station)
+    audit_record(Kind.TOKEN_REVOKED, request=request, squad=squad, target=f"station {station.name}")
     messages.success(request, f"Token of {station} revoked.")
     return redirect("squad_detail", squad_id=squad.pk)
 
@@ -211,6 +219,7 @@ def squad_leave(request: HttpRequest, squad_id: int) -> HttpResponse:
         raise PermissionDenied("No runner profile.")
     squad = get_object_or_404(runner.squads.all(), pk=squad_id)
     services.membership_remove(squad=squad, runner=runner)
+    audit_record(Kind.RUNNER_LEFT, request=request, squad=squad, target=runner.display_name)
     messages.success(request, f"You left {squad}.")
     return redirect("runner_home")
 
@@ -229,6 +238,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             if request.user.is_authenticated:
                 services.invitation_accept(invitation=invitation, user=request.user)
+                audit_record(Kind.INVITATION_ACCEPTED, request=request, squad=invitation.squad,
+                             target=invitation.email)
                 messages.success(request, f"Welcome to {invitation.squad}.")
                 return redirect("runner_home")
             signup_form = _signup_form(invitation, request.POST)
@@ -237,6 +248,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     runner: RunnerProfile = services.runner_signup(**signup_form.cleaned_data)
                     services.invitation_accept(invitation=invitation, user=runner.user)
                 login(request, runner.user, backend="django.contrib.auth.backends.ModelBackend")
+                audit_record(Kind.INVITATION_ACCEPTED, request=request, squad=invitation.squad,
+                             target=invitation.email)
                 messages.success(request, f"Welcome to {invitation.squad}.")
                 return redirect("runner_home")
         except services.InvitationUnavailable:
@@ -268,6 +281,11 @@ def runner_zones(request: HttpRequest, runner_id: int) -> HttpResponse:
     form = ZoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ZoneOverride.objects.create(runner=runner, set_by=request.user, **form.cleaned_data)
+        data = form.cleaned_data
+        audit_record(Kind.ZONES_CHANGED, request=request,
+                     squad=coached_squads(request.user).filter(members=runner).first(),
+                     target=f"{runner.display_name}: {data['metric']} {data['band']} "
+                            f"{data['low']:g}–{data['high']:g}")
         messages.success(request, "Zone saved: it applies from the next stride on.")
         return redirect("runner_zones", runner_id=runner.pk)
     table = zone_table_for(runner)

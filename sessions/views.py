@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from sessions import services
 from sessions.forms import UploadForm
 from sessions.summary import chart_data, session_medians, summarize
@@ -31,6 +33,8 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 def session_delete(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(deletable_sessions(request.user), pk=session_id)
+    audit_record(AuditEvent.Kind.SESSION_DELETED, request=request, squad=session.runner.squads.first(),
+                 target=f"{session.runner.display_name}'s session of {session.started_at:%Y-%m-%d %H:%M}")
     session.delete()
     messages.success(request, "Session deleted.")
     return redirect("runner_home")

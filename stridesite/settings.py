@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "sessions.apps.RunSessionsConfig",
     "ingest",
     "metrics",
+    "audit.apps.AuditConfig",
 ]
 
 MIDDLEWARE = [

@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("athletes.urls")),
     path("", include("sessions.urls")),
+    path("", include("audit.urls")),
 ]

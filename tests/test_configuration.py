@@ -65,7 +65,7 @@ def test_admin_lists_every_model(client, world):
     for model in ("athletes/runnerprofile", "athletes/coach", "athletes/squad",
                   "athletes/membership", "athletes/invitation", "ingest/leggings",
                   "ingest/ingeststation", "runs/runsession", "metrics/striderecord",
-                  "metrics/zoneoverride"):
+                  "metrics/zoneoverride", "audit/auditevent"):
         assert client.get(f"/admin/{model}/").status_code == 200, model
 
 
