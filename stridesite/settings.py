@@ -195,9 +195,16 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 
+# One handler, on the root: Django's own loggers do not print a second copy; client errors
+# (403, 404) are one line without a traceback; a flood of one kind of line is summarised.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "client_errors": {"()": "stridesite.log_filters.ClientErrorsWithoutTraceback"},
+        "rate_limit": {"()": "stridesite.log_filters.RateLimit", "per_minute": 10},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors", "rate_limit"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
