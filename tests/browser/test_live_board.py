@@ -24,7 +24,8 @@ def test_board_shows_every_runner_streaming(demo_server, page_at, width, height,
     assert page.locator("#connection").get_attribute("data-up") == "true"
     first = page.locator(".tile").first
     assert "spm" in first.locator(".cadence").inner_text()
-    assert first.locator("[data-metric=kickback] .zone-word").inner_text().lower() in ("below", "in", "above")
+    word = first.locator("[data-metric=kickback] .zone-word").inner_text().lower()
+    assert word.rstrip("?") in ("below", "in", "above")  # "?" marks a low-quality stride (radio fades)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"live-board-{name}")
 
