@@ -59,3 +59,21 @@ def test_empty_files_are_refused():
 def test_non_finite_time_is_refused():
     with pytest.raises(RecordingError, match="line 3"):
         read_csv(_csv([_row(0.0), "nan" + ",1" * 24]))
+
+
+def test_a_long_file_is_read_in_blocks_and_an_error_far_down_names_its_line():
+    """Read BLOCK_ROWS lines at a time (never the whole text in memory): the same numbers, and a
+    bad value in a later block is named by its own line number."""
+    from metrics.core.recording import BLOCK_ROWS
+
+    rows = 2 * BLOCK_ROWS + 500
+    recording = Recording(np.arange(rows) / 200, np.random.default_rng(1).normal(0, 5, (rows, 24)))
+    buffer = io.StringIO()
+    write_csv(recording, buffer)
+    back = read_csv(io.StringIO(buffer.getvalue()))
+    assert len(back) == rows and np.allclose(back.imu, recording.imu, atol=1e-4)
+    lines = buffer.getvalue().splitlines()
+    bad_line = BLOCK_ROWS + 321  # in the second block
+    lines[bad_line - 1] = lines[bad_line - 1].replace(",", ",oops", 1)
+    with pytest.raises(RecordingError, match=f"line {bad_line}:"):
+        read_csv(io.StringIO("\n".join(lines) + "\n"))
