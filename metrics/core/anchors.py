@@ -182,7 +182,9 @@ def anchor(own: np.ndarray, own_k: np.ndarray, start: np.ndarray, end: np.ndarra
     uncertainty = {}
     for metric, (v_b, v_a, at_peak) in variances.items():
         neighbours = share_b**2 * np.where(share_b > 0, v_b, 0) + share_a**2 * np.where(share_a > 0, v_a, 0)
-        variance = np.where(own, BASE_DEG[metric] ** 2, np.where(found, neighbours, np.inf))
-        uncertainty[metric] = np.sqrt(variance + at_peak)
+        # A self-anchored stride has no lost run longer than SHORT_HOLE_SAMPLES: its peak needs no
+        # fill term (as `Resolved.own` says when a whole batch anchored itself).
+        variance = np.where(own, BASE_DEG[metric] ** 2, np.where(found, neighbours, np.inf) + at_peak)
+        uncertainty[metric] = np.sqrt(variance)
     done = own | early | has_after | horizon_passed
     return Resolved(done, k, found, uncertainty, done & ~own & ~early)

@@ -72,7 +72,6 @@ STRIDE_S = (0.3, 1.5)
 KEEP_S = 4.0  # history kept behind the oldest open event
 TWIST_ALPHA = 1 / 300  # high-pass of the twist angle: ~1.5 s at 200 Hz
 IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: the stride cannot anchor itself
-OWN_HOLE_SAMPLES = 2  # nor with a longer run of lost samples anywhere in its orientation window
 HORIZON_S = 1.5  # every stride that ends this long before the data does has been found
 LOW_ABOVE_DEG = 2.0  # a stride whose peaks are known to worse than this (one sigma) is low-quality
 UNBOUNDED_DEG = 15.0  # … and one known to worse than this is not reported
@@ -221,13 +220,14 @@ class _Waiting:
     knee_peak: np.ndarray
     own: np.ndarray  # anchored by its own window
     own_k: np.ndarray  # (n, 2)
+    contact_in_gap: np.ndarray  # a foot strike within IMPACT_NEAR_S of a lost run
     faults: np.ndarray  # skip reason from the sensors or a walking shape, or ""
 
     @classmethod
     def empty(cls) -> _Waiting:
         none = np.empty(0, dtype=np.int64)
-        return cls(none, none, none, none, none, np.empty(0, dtype=bool), np.empty((0, 2)),
-                   np.empty(0, dtype="<U16"))
+        no = np.empty(0, dtype=bool)
+        return cls(none, none, none, none, none, no, np.empty((0, 2)), no, np.empty(0, dtype="<U16"))
 
     def join(self, other: _Waiting) -> _Waiting:
         return _Waiting(*(np.concatenate([getattr(self, f.name), getattr(other, f.name)])
@@ -267,9 +267,7 @@ class _Segment:
         self.last = {leg: None for leg in LEGS}  # (midswing, ic) of the leg's last contact
         self.anchors = {leg: Anchors.empty() for leg in LEGS}  # self-anchored strides (anchors.py)
         self.waiting = {leg: _Waiting.empty() for leg in LEGS}  # found, not yet anchored
-        self._long_lost_cache: tuple = (None, None)
-        self._runs_cache: tuple = (None, None)
-        self._filled_cache: tuple = (None, None)
+        self._derived: tuple[tuple, dict] = ((), {})  # from `filled`, until the buffer changes
 
     def _scratch(self, name: str, rows: tuple[int, ...], n: int) -> np.ndarray:
         """A work array (*rows, n) reused from push to push: fresh multi-megabyte temporaries
@@ -445,7 +443,7 @@ class _Segment:
             skipped[str(name)] += int(count)
         keep = reason == ""
         quality["waited"] = settled.waited[done]
-        quality["contact_in_gap"] = self._unobserved(start) | self._unobserved(end)
+        quality["contact_in_gap"] = waiting.contact_in_gap[done]
         return _Found(side, start[keep] + off, toe[keep] + off, end[keep] + off,
                       {name: getattr(batch, name)[keep] for name in METRICS}, batch.trace[keep],
                       {name: values[keep] for name, values in quality.items()})
@@ -463,23 +461,23 @@ class _Segment:
         # instead of flight tilts k.
         peaks = peak_samples(*signals, toe, end)
         running = _running_shape(signals, start, toe, end, peaks["kickback"], own_k, rate)
-        own = (plausible & (faults == "") & self._observed(first, last, start) & ~self._unobserved(start)
-               & ~self._unobserved(end) & running)
+        contact_in_gap = self._unobserved(start) | self._unobserved(end)
+        own = plausible & (faults == "") & self._observed(first, last, start) & ~contact_in_gap & running
         oldest = min([int(start[0]) + off, *self.waiting[leg].start[:1].tolist()])
         self.anchors[leg] = self.anchors[leg].add(first[own] + off, last[own] + off, own_k[own],
                                                   keep_from=oldest - int(2 * REACH_S * rate))
         self.waiting[leg] = self.waiting[leg].join(_Waiting(
             start + off, toe + off, end + off, peaks["kickback"] + off, peaks["knee_elevation"] + off,
-            own, own_k,
+            own, own_k, contact_in_gap,
             np.where(faults == "clipped", "", np.where((faults == "") & ~running, "not_running", faults))))
 
     def _observed(self, first: np.ndarray, last: np.ndarray, start: np.ndarray) -> np.ndarray:
-        """Per stride: its orientation window holds no gap longer than OWN_HOLE_SAMPLES (single
+        """Per stride: its orientation window holds no gap longer than SHORT_HOLE_SAMPLES (single
         lost instants of interleaved notifications are filled well) and none at all at its impact."""
         longest = self._longest_hole(np.maximum(first, 0), last)
         filled = self._filled_count()
         impact_end = np.minimum(start + seconds(IMPACT_S, self.rate), len(self.filled))
-        return (longest <= OWN_HOLE_SAMPLES) & (filled[impact_end] == filled[np.maximum(first, 0)])
+        return (longest <= SHORT_HOLE_SAMPLES) & (filled[impact_end] == filled[np.maximum(first, 0)])
 
     def _unobserved(self, contact: np.ndarray) -> np.ndarray:
         """Per foot strike (buffer index): a run of more than SHORT_HOLE_SAMPLES lost samples lies
@@ -491,18 +489,26 @@ class _Segment:
         return long_lost[hi] > long_lost[lo]
 
     def _long_lost(self) -> np.ndarray:
-        """Running count (0 first) of the samples in runs of more than SHORT_HOLE_SAMPLES lost ones,
-        kept until the buffer changes."""
-        key = (self.offset, len(self.filled))
-        if self._long_lost_cache[0] != key:
+        """Running count (0 first) of the samples in runs of more than SHORT_HOLE_SAMPLES lost ones."""
+        def count() -> np.ndarray:
             starts, ends = self._runs()
             long = ends - starts > SHORT_HOLE_SAMPLES
             marks = np.zeros(len(self.filled) + 1, dtype=np.int64)
             np.add.at(marks, starts[long], 1)
             np.add.at(marks, ends[long], -1)
-            inside = np.cumsum(marks[:-1])
-            self._long_lost_cache = (key, np.concatenate([[0], np.cumsum(inside)]))
-        return self._long_lost_cache[1]
+            return np.concatenate([[0], np.cumsum(np.cumsum(marks[:-1]))])
+
+        return self._from_filled("long_lost", count)
+
+    def _from_filled(self, name: str, compute):
+        """A quantity derived from `filled`, computed once until the buffer changes."""
+        key = (self.offset, len(self.filled))
+        if self._derived[0] != key:
+            self._derived = (key, {})
+        values = self._derived[1]
+        if name not in values:
+            values[name] = compute()
+        return values[name]
 
     def _quality(self, start: np.ndarray, end: np.ndarray, peak: dict[str, np.ndarray],
                  uncertainty: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -567,19 +573,16 @@ class _Segment:
         return longest
 
     def _filled_count(self) -> np.ndarray:
-        """Running count (0 first) of filled samples in the buffer, kept until it changes."""
-        key = (self.offset, len(self.filled))
-        if self._filled_cache[0] != key:
-            self._filled_cache = (key, np.concatenate([[0], np.cumsum(self.filled)]))
-        return self._filled_cache[1]
+        """Running count (0 first) of filled samples in the buffer."""
+        return self._from_filled("count", lambda: np.concatenate([[0], np.cumsum(self.filled)]))
 
     def _runs(self) -> tuple[np.ndarray, np.ndarray]:
-        """(start, end) of each run of filled samples in the buffer, kept until it changes."""
-        key = (self.offset, len(self.filled))
-        if self._runs_cache[0] != key:
+        """(start, end) of each run of filled samples in the buffer."""
+        def runs() -> tuple[np.ndarray, np.ndarray]:
             edges = np.diff(np.concatenate([[0], self.filled.astype(np.int8), [0]]))
-            self._runs_cache = (key, (np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
-        return self._runs_cache[1]
+            return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+        return self._from_filled("runs", runs)
 
     def _sensor_faults(self, start: np.ndarray, end: np.ndarray, side: int) -> np.ndarray:
         """Per stride: "sensor_flat", "saturated" (gyro on its rail), "clipped" or ""."""
@@ -641,23 +644,25 @@ def _along_flexion(flexion: _Flexion, pieces: list, x: np.ndarray, y: np.ndarray
     return out
 
 
+def _running(stride_s: np.ndarray, contact_s: np.ndarray, kickback_deg: np.ndarray) -> np.ndarray:
+    """A running stride (SPEC §5: standing, walking and shuffles produce none): cadence, a flight
+    phase (contact under RUNNING_MAX_DUTY of the stride) and a real kickback."""
+    return ((RUNNING_STRIDE_S[0] <= stride_s) & (stride_s <= RUNNING_STRIDE_S[1])
+            & (contact_s < RUNNING_MAX_DUTY * stride_s) & (kickback_deg >= RUNNING_MIN_KICKBACK_DEG))
+
+
 def _running_shape(signals: list[SegmentSignals], start: np.ndarray, toe: np.ndarray, end: np.ndarray,
                    peak: np.ndarray, k: np.ndarray, rate: float) -> np.ndarray:
-    """Per stride: the `_not_running` test, read off its own orientation k (n, 2) at its kickback
-    peak sample without the full metrics: cadence, a flight phase, and a real kickback."""
+    """`_running`, read off a stride's own orientation k (n, 2) at its kickback peak sample,
+    before its full metrics exist."""
     thigh, shank = signals
     kickback = np.degrees(thigh.phi[peak] - shank.phi[peak] + k[:, 0] - k[:, 1])
-    stride_s = (end - start) / rate
-    return ((RUNNING_STRIDE_S[0] <= stride_s) & (stride_s <= RUNNING_STRIDE_S[1])
-            & ((toe - start) / rate < RUNNING_MAX_DUTY * stride_s) & (kickback >= RUNNING_MIN_KICKBACK_DEG))
+    return _running((end - start) / rate, (toe - start) / rate, kickback)
 
 
 def _not_running(batch: StrideBatch, length: np.ndarray, rate: float) -> np.ndarray:
     """Per stride: "not_running" or "" (a running stride)."""
-    stride_s = length / rate
-    running = ((RUNNING_STRIDE_S[0] <= stride_s) & (stride_s <= RUNNING_STRIDE_S[1])
-               & (batch.contact_ms / 1000 < RUNNING_MAX_DUTY * stride_s)
-               & (batch.kickback_deg >= RUNNING_MIN_KICKBACK_DEG))
+    running = _running(length / rate, batch.contact_ms / 1000, batch.kickback_deg)
     return np.where(running, "", "not_running")
 
 
