@@ -70,11 +70,14 @@ RUNNING_MAX_DUTY = 0.47
 RUNNING_MIN_KICKBACK_DEG = 70.0
 STRIDE_S = (0.3, 1.5)
 KEEP_S = 4.0  # history kept behind the oldest open event
-TWIST_ALPHA = 1 / 300  # high-pass of the twist angle: ~1.5 s at 200 Hz
+# High-pass of the twist angle: about one stride, so an error integrated across a gap (where
+# the long-axis rate was filled, not measured) is gone a stride later rather than seconds later.
+TWIST_TAU_S = 0.75
 IMPACT_S = 0.06  # lost samples this soon after IC hide the impact: the stride cannot anchor itself
 HORIZON_S = 1.5  # every stride that ends this long before the data does has been found
 LOW_ABOVE_DEG = 2.0  # a stride whose peaks are known to worse than this (one sigma) is low-quality
-UNBOUNDED_DEG = 15.0  # … and one known to worse than this is not reported
+UNBOUNDED_DEG = 15.0  # … and one whose kickback is known to worse than this is not reported (a
+# knee elevation that uncertain leaves the stride low-quality: its kickback and timing still hold)
 # A long feed is handled PUSH_SAMPLES at a time (arrays stay in cache and the allocator reuses them),
 # and scanned for strides every SCAN_SAMPLES (the fixed cost of a scan is spread over many strides).
 PUSH_SAMPLES = 16384
@@ -296,7 +299,7 @@ class _Segment:
         if not channels.shape[1]:
             return
         flat, rail = self._gyro_faults(channels)
-        ws, phi, p, q = self._signals(*self._project(channels))
+        ws, phi, p, q = self._signals(*self._project(channels, filled))
         self.tail = np.concatenate([self.tail, channels[:, -self.cal.block:]], axis=1)[:, -self.cal.block:]
         shank_accel = channels.reshape(4, 6, -1)[1::2, :3].reshape(6, -1)
         for name, new in (("shank_accel", shank_accel), ("ws", ws), ("phi", phi), ("p", p),
@@ -304,7 +307,7 @@ class _Segment:
                           ("rail", rail)):
             setattr(self, name, np.concatenate([getattr(self, name), new], axis=-1))
 
-    def _project(self, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _project(self, channels: np.ndarray, filled: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per sensor (4, n): flexion rate w (deg/s) and the specific force along the long (f_a)
         and forward (f_b) axes (m/s²), each sample with the calibration of the blocks before it.
 
@@ -333,7 +336,8 @@ class _Segment:
         force = _frame_components(imu[:, :3], pieces, along, None, self._scratch("force", (3, 4), n))
         cos, sin = self._twist(rate[0])
         x, y = cal.detwist(rate[1], rate[2], cos, sin)
-        moving = (rate**2).sum(axis=0) > cal.MOVING_DPS**2
+        # Filled samples stay out of the flexion axis: a lost swing is guessed, not measured.
+        moving = ((rate**2).sum(axis=0) > cal.MOVING_DPS**2) & ~filled
         flexion = self.cal.current
         detwisted = np.stack([x, y, moving])
         if blocks:
@@ -367,8 +371,8 @@ class _Segment:
         difference ψ = r − m obeys ψ[n] = (1 − α)·(ψ[n−1] + s[n]): one first-order filter.
         """
         steps = long_axis_rate * (np.radians(1.0) / self.rate)
-        twist, self.twist_state = lfilter([1 - TWIST_ALPHA], [1, TWIST_ALPHA - 1], steps, axis=1,
-                                          zi=self.twist_state)
+        alpha = 1 / (TWIST_TAU_S * self.rate)
+        twist, self.twist_state = lfilter([1 - alpha], [1, alpha - 1], steps, axis=1, zi=self.twist_state)
         twist = twist.astype(np.float32)  # float32 trig: 1e-7 rad is plenty
         return np.cos(twist), np.sin(twist)
 
@@ -437,7 +441,7 @@ class _Segment:
         faults = waiting.faults[done]
         reason = np.where((faults == "") & ~settled.found[done], "implausible_orientation", faults)
         reason = np.where(reason == "", _not_running(batch, end - start, rate), reason)
-        unbounded = np.maximum(*uncertainty.values()) > UNBOUNDED_DEG
+        unbounded = uncertainty["kickback"] > UNBOUNDED_DEG
         reason = np.where((reason == "") & unbounded, "peak_unbounded", reason)
         for name, count in zip(*np.unique(reason[reason != ""], return_counts=True), strict=True):
             skipped[str(name)] += int(count)
@@ -458,18 +462,20 @@ class _Segment:
         first, last = orientation_window(start, end, rate)
         # An anchor must be a running stride whose window and both foot strikes were observed:
         # a strike lost in a gap is found late or early, and a window that starts in stance
-        # instead of flight tilts k.
+        # instead of flight tilts k. An untrusted stride is judged running with the k its
+        # neighbours give it, once anchored (`_not_running`), not with its own.
         peaks = peak_samples(*signals, toe, end)
         running = _running_shape(signals, start, toe, end, peaks["kickback"], own_k, rate)
         contact_in_gap = self._unobserved(start) | self._unobserved(end)
-        own = plausible & (faults == "") & self._observed(first, last, start) & ~contact_in_gap & running
+        trusted = plausible & (faults == "") & self._observed(first, last, start) & ~contact_in_gap
+        own = trusted & running
         oldest = min([int(start[0]) + off, *self.waiting[leg].start[:1].tolist()])
         self.anchors[leg] = self.anchors[leg].add(first[own] + off, last[own] + off, own_k[own],
                                                   keep_from=oldest - int(2 * REACH_S * rate))
         self.waiting[leg] = self.waiting[leg].join(_Waiting(
             start + off, toe + off, end + off, peaks["kickback"] + off, peaks["knee_elevation"] + off,
             own, own_k, contact_in_gap,
-            np.where(faults == "clipped", "", np.where((faults == "") & ~running, "not_running", faults))))
+            np.where(faults == "clipped", "", np.where(trusted & ~running, "not_running", faults))))
 
     def _observed(self, first: np.ndarray, last: np.ndarray, start: np.ndarray) -> np.ndarray:
         """Per stride: its orientation window holds no gap longer than SHORT_HOLE_SAMPLES (single
