@@ -38,14 +38,16 @@ import numpy as np  # noqa: E402
 
 from metrics.core import Body, Recording, analyze  # noqa: E402
 from metrics.imu_model import (  # noqa: E402
+    STAND_S,
     Body3D,
     GaitCycle,
     Placement,
     SoftTissue,
-    imu_signals,
+    Wearing,
+    bars,
+    leggings_run,
     resample_cycle,
     true_angles,
-    vary,
 )
 
 REPOSITORY = "https://github.com/mad-lab-fau/BioMAC-Sim-Toolbox"
@@ -182,59 +184,12 @@ def measured_p01(path: Path) -> tuple[np.ndarray, float, float]:
 # ---------------------------------------------------------------- recordings
 
 @dataclasses.dataclass(frozen=True)
-class Case:
-    placement: Placement = Placement()
-    tissue: SoftTissue | None = SoftTissue()
+class Case(Wearing):
     engine_lengths: float = 1.0  # the engine's segment lengths ÷ the body's
-    internal_rotation_deg: float = 0.0  # added to both hips
-    stand_knee_deg: float = 0.0  # standing posture at calibration
-    stand_pelvis_deg: float = 0.0
-    loss: tuple[float, int] = (0.0, 1)  # fraction of notifications lost, instants each
-    rate: int = RATE
-
-
-STAND_S = 3.0
-
-
-def standing_block(body: Body3D, case: Case, seconds: float = STAND_S) -> np.ndarray:
-    """IMU readings (n, 24) of a runner standing still in the case's posture."""
-    n = int(seconds * case.rate)
-    knee = np.full(n, -np.radians(case.stand_knee_deg))
-    tilt = np.full(n, np.radians(case.stand_pelvis_deg))
-    # Pelvis tilted forward, thighs upright: the hip flexes by the tilt's opposite. A flexed
-    # knee in quiet stance keeps the foot under the hip: thigh forward, shank back by half each.
-    hip = np.full(n, -np.radians(case.stand_pelvis_deg) + np.radians(case.stand_knee_deg) / 2)
-    still = GaitCycle(seconds, tilt, {"left": hip, "right": hip}, {"left": knee, "right": knee},
-                      np.zeros((n, 3)))
-    return imu_signals(still, body, case.placement, tissue=None)
 
 
 def recording(cycle: GaitCycle, case: Case, body: Body3D, seed: int = 0) -> tuple[Recording, GaitCycle]:
-    """Standing still in the case's posture, then CYCLES varied strides, as the leggings read them."""
-    if case.internal_rotation_deg:
-        turn = np.full(cycle.n, np.radians(case.internal_rotation_deg))
-        cycle = dataclasses.replace(cycle, hip_rotation={s: cycle.hip_rotation.get(s, 0 * turn) + turn
-                                                         for s in ("left", "right")})
-    strides = vary(cycle, CYCLES, seed)
-    running = resample_cycle(imu_signals(strides, body, case.placement, case.tissue),
-                             int(round(strides.duration * case.rate)))
-    imu = np.vstack([standing_block(body, case), running])
-    return _sensor_errors(imu, case, seed), strides
-
-
-def _sensor_errors(imu: np.ndarray, case: Case, seed: int) -> Recording:
-    rng = np.random.default_rng(seed)
-    imu = imu.copy()
-    for k in range(4):
-        imu[:, 6 * k: 6 * k + 3] += rng.normal(0, 0.08, (len(imu), 3))
-        imu[:, 6 * k + 3: 6 * k + 6] += rng.normal(0, 0.3, (len(imu), 3)) + rng.uniform(-2, 2, 3)
-    t = np.arange(len(imu)) / case.rate
-    keep = np.ones(len(imu), dtype=bool)
-    fraction, run = case.loss
-    if fraction:
-        lost = rng.random(len(imu) // run + 1) < fraction
-        keep = ~np.repeat(lost, run)[: len(imu)]
-    return Recording(t[keep], imu[keep])
+    return leggings_run(cycle, case, body, CYCLES, seed)
 
 
 # ---------------------------------------------------------------- scoring
@@ -265,42 +220,10 @@ def score(cycle: GaitCycle, case: Case, body: Body3D, seed: int = 0) -> dict[str
 
 
 def accuracy(cycle: GaitCycle, case: Case, body: Body3D, seed: int = 0) -> dict[str, float]:
-    """SPEC §7 bars on one varied run: recall and precision against the model's foot strikes,
-    RMSE of all strides and of those with a gap, the worst good stride, low-quality count."""
+    """SPEC §7 bars on one varied run (`metrics.imu_model.bars`)."""
     rec, run = recording(cycle, case, body, seed)
-    truth = true_angles(run, body)
-    t_truth = np.arange(run.n) * run.duration / run.n + STAND_S
     strides, _ = analyze(rec, Body(body.thigh_m, body.shank_m))
-    found, errors = 0, []
-    expected = 0
-    for side in ("left", "right"):
-        strikes = run.foot_strikes[side] + STAND_S
-        inner = strikes[2:-1]  # whole strides of running, past the start from standing
-        expected += len(inner) - 1
-        mine = [s for s in strides if s.leg == side]
-        starts = np.array([s.t_start for s in mine])
-        for a, b in zip(inner[:-1], inner[1:], strict=True):
-            near = np.flatnonzero(np.abs(starts - a) < 0.05) if len(starts) else []
-            if not len(near):
-                continue
-            s = mine[int(near[0])]
-            found += 1
-            inside = (t_truth >= a) & (t_truth <= b)
-            knee_flexion = truth[f"{side}_thigh"] - truth[f"{side}_shank"]
-            gap = s.quality["longest_gap_ms"] > 20
-            errors.append((s.kickback_deg - knee_flexion[inside].max(),
-                           s.knee_elevation_deg - truth[f"{side}_thigh"][inside].max(), gap, s.quality["low"]))
-    e = np.array(errors, dtype=float)
-    good, gap = e[:, 3] == 0, (e[:, 2] == 1) & (e[:, 3] == 0)
-    detected = 0
-    for side in ("left", "right"):
-        inner = (run.foot_strikes[side] + STAND_S)[2:-1]
-        detected += sum(inner[0] - 0.05 <= s.t_start <= inner[-2] + 0.05 for s in strides if s.leg == side)
-    return {"recall": found / expected, "precision": found / max(detected, 1),
-            "kick": float(np.sqrt(np.mean(e[:, 0] ** 2))), "knee": float(np.sqrt(np.mean(e[:, 1] ** 2))),
-            "gap_kick": float(np.sqrt(np.mean(e[gap, 0] ** 2))) if gap.any() else float("nan"),
-            "gap_knee": float(np.sqrt(np.mean(e[gap, 1] ** 2))) if gap.any() else float("nan"),
-            "worst": float(np.abs(e[good, :2]).max()), "low": int((e[:, 3] == 1).sum()), "gaps": int(gap.sum())}
+    return bars(strides, run, body)
 
 
 SENSITIVITY = [

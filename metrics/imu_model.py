@@ -19,9 +19,11 @@ Output columns follow SPEC §3/§4 (x down the segment, y forward, z right). Pur
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+
+from metrics.core import Recording
 
 G = 9.81
 SEGMENTS = ("left_thigh", "left_shank", "right_thigh", "right_shank")
@@ -246,3 +248,101 @@ def vary(cycle: GaitCycle, cycles: int, seed: int, timing: float = 0.03,
 
 def _strike_phases(cycle: GaitCycle) -> dict[str, float]:
     return {side: float(times[0] / cycle.duration) % 1.0 for side, times in cycle.foot_strikes.items()}
+
+
+# ---------------------------------------------------------------- a run as the leggings read it
+
+@dataclass(frozen=True)
+class Wearing:
+    """How a run is worn and read: where the sensors sit, soft tissue, thigh internal rotation
+    added to both hips, the posture while standing still before it, lost notifications
+    (fraction, instants each) and the sample rate."""
+
+    placement: Placement = Placement()
+    tissue: SoftTissue | None = SoftTissue()
+    internal_rotation_deg: float = 0.0
+    stand_knee_deg: float = 0.0
+    stand_pelvis_deg: float = 0.0
+    loss: tuple[float, int] = (0.0, 1)
+    rate: int = 200
+
+
+STAND_S = 3.0
+
+
+def standing_still(body: Body3D, wearing: Wearing, seconds: float = STAND_S) -> np.ndarray:
+    """IMU readings (n, 24) of a runner standing still in the wearing's posture."""
+    n = int(seconds * wearing.rate)
+    knee = np.full(n, -np.radians(wearing.stand_knee_deg))
+    tilt = np.full(n, np.radians(wearing.stand_pelvis_deg))
+    # Pelvis tilted forward, thighs upright: the hip flexes by the tilt's opposite. A flexed
+    # knee in quiet stance keeps the foot under the hip: thigh forward, shank back by half each.
+    hip = np.full(n, -np.radians(wearing.stand_pelvis_deg) + np.radians(wearing.stand_knee_deg) / 2)
+    still = GaitCycle(seconds, tilt, {"left": hip, "right": hip}, {"left": knee, "right": knee},
+                      np.zeros((n, 3)))
+    return imu_signals(still, body, wearing.placement, tissue=None)
+
+
+def leggings_run(cycle: GaitCycle, wearing: Wearing, body: Body3D, cycles: int,
+                 seed: int = 0) -> tuple[Recording, GaitCycle]:
+    """STAND_S s of standing still, then `cycles` varied strides of the cycle, as the leggings
+    read them (noise, gyro bias, lost notifications), and the strides that were run."""
+    if wearing.internal_rotation_deg:
+        turn = np.full(cycle.n, np.radians(wearing.internal_rotation_deg))
+        cycle = replace(cycle, hip_rotation={s: cycle.hip_rotation.get(s, 0 * turn) + turn
+                                             for s in ("left", "right")})
+    strides = vary(cycle, cycles, seed)
+    running = resample_cycle(imu_signals(strides, body, wearing.placement, wearing.tissue),
+                             int(round(strides.duration * wearing.rate)))
+    imu = np.vstack([standing_still(body, wearing), running])
+    return _sensor_errors(imu, wearing, seed), strides
+
+
+def _sensor_errors(imu: np.ndarray, wearing: Wearing, seed: int) -> Recording:
+    rng = np.random.default_rng(seed)
+    imu = imu.copy()
+    for k in range(4):
+        imu[:, 6 * k: 6 * k + 3] += rng.normal(0, 0.08, (len(imu), 3))
+        imu[:, 6 * k + 3: 6 * k + 6] += rng.normal(0, 0.3, (len(imu), 3)) + rng.uniform(-2, 2, 3)
+    t = np.arange(len(imu)) / wearing.rate
+    keep = np.ones(len(imu), dtype=bool)
+    fraction, run = wearing.loss
+    if fraction:
+        lost = rng.random(len(imu) // run + 1) < fraction
+        keep = ~np.repeat(lost, run)[: len(imu)]
+    return Recording(t[keep], imu[keep])
+
+
+def bars(strides: list, run: GaitCycle, body: Body3D) -> dict[str, float]:
+    """SPEC §7 bars of the engine's strides on a `leggings_run`: recall and precision against
+    the run's foot strikes (a stride starts within 50 ms of one), RMSE of kickback and knee
+    elevation over all strides and over good strides with a gap (> 20 ms), the worst good
+    stride (deg), how many strides are low-quality, and how many good ones hold a gap."""
+    truth = true_angles(run, body)
+    t_truth = np.arange(run.n) * run.duration / run.n + STAND_S
+    found, expected, detected, errors = 0, 0, 0, []
+    for side in ("left", "right"):
+        inner = (run.foot_strikes[side] + STAND_S)[2:-1]  # whole strides, past the start from standing
+        expected += len(inner) - 1
+        mine = [s for s in strides if s.leg == side]
+        starts = np.array([s.t_start for s in mine])
+        detected += int(np.sum((starts >= inner[0] - 0.05) & (starts <= inner[-2] + 0.05)))
+        knee_flexion = truth[f"{side}_thigh"] - truth[f"{side}_shank"]
+        for a, b in zip(inner[:-1], inner[1:], strict=True):
+            near = np.flatnonzero(np.abs(starts - a) < 0.05) if len(starts) else []
+            if not len(near):
+                continue
+            s = mine[int(near[0])]
+            found += 1
+            inside = (t_truth >= a) & (t_truth <= b)
+            errors.append((s.kickback_deg - knee_flexion[inside].max(),
+                           s.knee_elevation_deg - truth[f"{side}_thigh"][inside].max(),
+                           s.quality["longest_gap_ms"] > 20, s.quality["low"]))
+    e = np.array(errors, dtype=float)
+    good = e[:, 3] == 0
+    gap = (e[:, 2] == 1) & good
+    return {"recall": found / expected, "precision": found / max(detected, 1),
+            "kick": float(np.sqrt(np.mean(e[:, 0] ** 2))), "knee": float(np.sqrt(np.mean(e[:, 1] ** 2))),
+            "gap_kick": float(np.sqrt(np.mean(e[gap, 0] ** 2))) if gap.any() else float("nan"),
+            "gap_knee": float(np.sqrt(np.mean(e[gap, 1] ** 2))) if gap.any() else float("nan"),
+            "worst": float(np.abs(e[good, :2]).max()), "low": int((~good).sum()), "gaps": int(gap.sum())}

@@ -10,12 +10,13 @@ self-anchored strides of the same leg, one before and one after, through the int
 φ is not exact across a gap: nothing was observed there, and the fill's integral is a
 guess whose error grows with the cube of the gap's share of the stride (measured on real
 running kinematics through the forward IMU model, which err twice as much as the simulator:
-1.8° rms for 80 ms away from a foot strike, 5.5° at one, 0.3° for 40 ms; `bench/gap_bench.py`). So each anchor's contribution to a peak carries the
-variance of the gaps between the anchor's window and the peak, plus the drift of k with
-time, and the two are combined by inverse variance: a gap on one side of the peak is
-bridged from the other side. The resulting standard deviation is the stride's honest
-uncertainty (± degrees, one sigma); a peak inside a gap adds a quarter of that gap's
-variance (it sits halfway in, on average, from one side or the other).
+1.8° rms for 80 ms away from a foot strike, 5.5° at one, 0.3° for 40 ms; `bench/gap_bench.py`).
+So each anchor's contribution to a peak carries the variance of the gaps between the
+anchor's window and the peak, plus the drift of k with time, and the two are combined by
+inverse variance: a gap on one side of the peak is bridged from the other side. The
+resulting standard deviation is the stride's honest uncertainty (± degrees, one sigma); a
+peak inside a gap adds a quarter of that gap's variance (it sits halfway in, on average,
+from one side or the other).
 
 A stride waits for its later anchor only when the earlier one alone leaves the uncertainty
 above WAIT_ABOVE_DEG; decisions read only the strides' own data and the strides around
