@@ -46,10 +46,11 @@ def running_3d() -> GaitCycle:
         foot_strikes={"right": np.array([0.0]), "left": np.array([0.38562])})
 
 
+@pytest.mark.parametrize("kinematics", [rbds001, running_3d])
 @pytest.mark.parametrize("rate", [100, 200])
-def test_lost_runs_of_instants_on_real_kinematics_meet_the_bars(rate):
+def test_lost_runs_of_instants_on_real_kinematics_meet_the_bars(kinematics, rate):
     body = Body3D()
-    recording, run = leggings_run(rbds001(), Wearing(loss=(0.03, 8), rate=rate), body, cycles=40, seed=1)
+    recording, run = leggings_run(kinematics(), Wearing(loss=(0.03, 8), rate=rate), body, cycles=40, seed=1)
     strides, _ = analyze(recording, Body(body.thigh_m, body.shank_m))
     result = bars(strides, run, body)
     assert result["recall"] >= 0.995 and result["precision"] >= 0.995
