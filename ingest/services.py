@@ -100,7 +100,7 @@ class DeviceIngest:
         session.last_index = int(frame.indices[-1])
         session.ended_at = timezone.now()
         strides = live.feed(session, frame.indices, frame.physical())
-        _save_strides(session, strides)
+        StrideRecord.store(session, strides, ignore_conflicts=True)
         ack = self.flush() if len(self.pending) >= self.FLUSH_FRAMES else None
         return ack, strides, session
 
@@ -165,7 +165,7 @@ def _session_for(leggings: Leggings, frame: SampleFrame) -> RunSession:
 
 def close_session(session: RunSession) -> None:
     """End a live session: flush its engine, mark it done."""
-    _save_strides(session, live.finish(session))
+    StrideRecord.store(session, live.finish(session), ignore_conflicts=True)
     session.status = RunSession.Status.DONE
     session.save(update_fields=["status"])
 
@@ -177,13 +177,6 @@ def close_idle_sessions() -> int:
     for session in idle:
         close_session(session)
     return len(idle)
-
-
-def _save_strides(session: RunSession, strides: list[Stride]) -> None:
-    if strides:
-        StrideRecord.objects.bulk_create(
-            [StrideRecord.from_stride(session, s) for s in strides], ignore_conflicts=True
-        )
 
 
 def revoke_station(station: IngestStation) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 from athletes.models import RunnerProfile
 from ingest.models import Leggings
@@ -69,3 +73,32 @@ class RawChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} samples from {self.first_index}"
+
+
+class Upload(models.Model):
+    """A recorded file being turned into its session in the background (sessions/tasks.py)."""
+
+    class Stage(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        READING = "reading", "Reading and analysing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    session = models.OneToOneField(RunSession, on_delete=models.CASCADE, related_name="upload")
+    path = models.CharField(max_length=500, help_text="The stored file, removed once read")
+    name = models.CharField(max_length=255, help_text="The file's name on the runner's device")
+    size_bytes = models.BigIntegerField()
+    stage = models.CharField(max_length=8, choices=Stage.choices, default=Stage.QUEUED)
+    progress = models.FloatField(default=0.0, help_text="Share of the file read, 0–1")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_stage_display()})"
+
+
+@receiver(post_delete, sender=Upload)
+def _remove_stored_file(sender, instance: Upload, **kwargs) -> None:
+    """A session deleted before its upload was read takes the stored file with it."""
+    Path(instance.path).unlink(missing_ok=True)

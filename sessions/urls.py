@@ -11,6 +11,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/raw.csv", views.export_raw, name="export_raw"),
     path("sessions/<int:session_id>/notes/", views.session_notes, name="session_notes"),
     path("sessions/upload/", views.upload, name="session_upload"),
+    path("sessions/<int:session_id>/upload/", views.upload_status, name="upload_status"),
     path("runners/<int:runner_id>/trends/", views.runner_trends, name="runner_trends"),
     path("squads/<int:squad_id>/overview/", views.squad_overview, name="squad_overview"),
     path("squads/<int:squad_id>/compare/", views.squad_compare, name="squad_compare"),

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from sessions import services
+from sessions import services, uploads
 from sessions.forms import UploadForm
+from sessions.models import Upload
 from sessions.summary import chart_data, session_medians, summarize
 from stridesite.permissions import coached_squads, deletable_sessions, visible_runners, visible_sessions
 
@@ -26,7 +27,17 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     )
     can_delete = deletable_sessions(request.user).filter(pk=session.pk).exists()
     return render(request, "sessions/session_detail.html",
-                  {"session": session, "can_delete": can_delete, "summary": summarize(session)})
+                  {"session": session, "can_delete": can_delete, "summary": summarize(session),
+                   "upload": Upload.objects.filter(session=session).first()})
+
+
+@login_required
+def upload_status(request: HttpRequest, session_id: int) -> JsonResponse:
+    """Where an uploaded file's background analysis stands (the session page polls it)."""
+    session = get_object_or_404(visible_sessions(request.user), pk=session_id)
+    upload = get_object_or_404(Upload, session=session)
+    return JsonResponse({"stage": upload.stage, "label": upload.get_stage_display(),
+                         "progress": round(upload.progress, 3), "error": upload.error})
 
 
 @login_required
@@ -94,9 +105,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only runners upload their recordings.")
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        session = services.session_from_recording(runner, form.cleaned_data["recording"],
-                                                  form.cleaned_data["notes"])
-        messages.success(request, f"Uploaded: {session.strides.count()} strides found.")
+        session = uploads.accept(runner, form.cleaned_data["file"], form.cleaned_data["notes"])
+        messages.success(request, "Uploaded. It is analysed in the background: this page follows it.")
         return redirect("session_detail", session_id=session.pk)
     return render(request, "sessions/upload.html", {"form": form}, status=400 if form.errors else 200)
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "csp",
+    "huey.contrib.djhuey",
     "athletes",
     "sessions.apps.RunSessionsConfig",
     "ingest",
@@ -150,6 +151,24 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Background work (uploaded recordings, sessions/tasks.py): huey, its queue in a SQLite file
+# under var/ embedded, on Redis for scale-out; the same tasks either way. A worker runs them:
+# `manage.py run_huey` (the demo starts one). TASKS_IMMEDIATE=1 runs each task inside the
+# request that queued it (the unit tests).
+HUEY = {
+    "name": env.str("TASK_QUEUE_NAME", default="stridesite"),
+    "immediate": env.bool("TASKS_IMMEDIATE", default=False),
+    "results": False,
+    # An idle worker looks for work every 0.1 s, backing off to once a second (huey's default
+    # backs off to 10 s: an upload would wait that long to start). Redis wakes it at once.
+    "consumer": {"workers": env.int("TASK_WORKERS", default=1), "worker_type": "thread",
+                 "initial_delay": 0.1, "backoff": 1.15, "max_delay": 1.0},
+    **({"huey_class": "huey.RedisHuey", "url": REDIS_URL} if REDIS_URL else
+       {"huey_class": "huey.SqliteHuey",
+        "filename": env.str("TASK_QUEUE_FILE", default=str(VAR_DIR / "tasks.sqlite3"))}),
+}
+UPLOAD_DIR = VAR_DIR / "uploads"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

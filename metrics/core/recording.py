@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
-import itertools
-import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import numpy as np
+import pyarrow as pa
+from pyarrow import csv as pacsv
 
 SENSORS = ("left_thigh", "left_shank", "right_thigh", "right_shank")
 AXES = ("ax", "ay", "az", "gx", "gy", "gz")
@@ -18,7 +20,7 @@ IMU_COLUMNS = tuple(f"{sensor}_{axis}" for sensor in SENSORS for axis in AXES)
 COLUMNS = ("t", *IMU_COLUMNS)
 
 
-BLOCK_ROWS = 20_000
+BLOCK_BYTES = 4 << 20  # text parsed per block: ~27,000 rows
 
 
 class RecordingError(ValueError):
@@ -34,83 +36,143 @@ class Recording:
         return len(self.t)
 
 
-def read_csv(source: str | Path | IO[str]) -> Recording:
-    """Parse a SPEC §4 file. Extra columns are ignored; errors name the offending line."""
+def open_recording(path: str | Path) -> IO[bytes]:
+    """A recorded file for `read_blocks`, gzip-compressed or not (told by its first bytes)."""
+    with open(path, "rb") as handle:
+        compressed = handle.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if compressed else open(path, "rb")  # noqa: SIM115 — the caller closes it
+
+
+def read_csv(source: str | Path | IO[str] | IO[bytes]) -> Recording:
+    """Parse a whole SPEC §4 file (plain or gzip). Extra columns are ignored; errors name the line."""
     if isinstance(source, str | Path):
-        with open(source, newline="", encoding="utf-8") as handle:
+        with open_recording(source) as handle:
             return read_csv(handle)
-    header_line = source.readline()
-    if not header_line.strip():
+    if isinstance(source, io.TextIOBase):
+        source = io.BytesIO(source.read().encode("utf-8"))
+    blocks = [block for block, _ in read_blocks(source)]
+    return Recording(np.concatenate([b.t for b in blocks]), np.concatenate([b.imu for b in blocks]))
+
+
+def read_blocks(source: IO[bytes], block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[Recording, int]]:
+    """A SPEC §4 file a block at a time, each with the line number of its first row: memory stays
+    near one block, whatever the file's size. The times are checked as they come (`t` finite and
+    rising, within a day of the first row, at 20–2000 Hz); any fault raises RecordingError naming
+    its line. Parsed by Arrow's multi-threaded CSV reader."""
+    try:
+        header = [name.strip() for name in next(csv.reader([source.readline().decode("utf-8")]), [])]
+    except UnicodeDecodeError:
+        raise RecordingError("line 1: the file is not UTF-8 text") from None
+    if not any(header):
         raise RecordingError("line 1: empty file, expected a header row")
-    header = [name.strip() for name in next(csv.reader([header_line]))]
     missing = [name for name in COLUMNS if name not in header]
     if missing:
         raise RecordingError(f"line 1: missing columns: {', '.join(missing)}")
-    usecols = [header.index(name) for name in COLUMNS]
-    blocks, line = [], 2
-    # Read BLOCK_ROWS lines at a time: memory stays near the parsed numbers (a 100 MB file is
-    # never held as text), and a server thread parsing an upload lets the others run between blocks.
-    while lines := list(itertools.islice(source, BLOCK_ROWS)):
-        text = "".join(lines)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # a block of blank lines holds no data
-                block = np.loadtxt(io.StringIO(text), delimiter=",", usecols=usecols, ndmin=2)
-        except ValueError:
-            raise RecordingError(_first_bad_line(text, usecols, len(header), line)) from None
-        if len(block):
-            blocks.append(block)
-        line += len(lines)
-    if not blocks:
-        raise RecordingError("line 2: no samples after the header")
-    data = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-    _check_times(data[:, 0])
-    return Recording(t=data[:, 0].copy(), imu=np.ascontiguousarray(data[:, 1:]))
+    start = source.tell() if source.seekable() else None
+    times, line = _Times(), 2
+    try:
+        reader = pacsv.open_csv(
+            source, read_options=pacsv.ReadOptions(column_names=header, block_size=block_bytes),
+            convert_options=pacsv.ConvertOptions(include_columns=list(COLUMNS),
+                                                 column_types=dict.fromkeys(COLUMNS, pa.float64())))
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            t = batch.column(0).to_numpy(zero_copy_only=False)
+            imu = np.column_stack([batch.column(k).to_numpy(zero_copy_only=False) for k in range(1, 25)])
+            times.check(t, line)
+            yield Recording(t, imu), line
+            line += batch.num_rows
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        raise RecordingError(_first_bad_line(source, start, header) or _NO_SAMPLES) from None
+    if line == 2:
+        raise RecordingError(_NO_SAMPLES)
+    times.finish()
 
 
-def _first_bad_line(body: str, usecols: list[int], width: int, first_line: int = 2) -> str:
-    for number, row in enumerate(csv.reader(io.StringIO(body)), start=first_line):
-        if not row:
-            continue
-        if len(row) < width:
-            return f"line {number}: expected {width} values, found {len(row)}"
-        for col in usecols:
-            try:
-                float(row[col])
-            except ValueError:
-                return f"line {number}: not a number in column {col + 1}: {row[col]!r}"
-    return "could not parse the file"
+_NO_SAMPLES = "line 2: no samples after the header"
+
+
+def _first_bad_line(source: IO[bytes], start: int | None, header: list[str]) -> str | None:
+    """Where the file stops being SPEC §4 CSV, for the error message (read again from the top);
+    None when every row reads (there were none)."""
+    if start is None:
+        return "the file is not well-formed CSV (a row of the wrong length, a value that is not a number, " \
+               "or an unclosed quote)"
+    source.seek(start)
+    usecols, width = [header.index(name) for name in COLUMNS], len(header)
+    text = io.TextIOWrapper(source, encoding="utf-8", errors="replace", newline="")
+    number = 1
+    try:
+        for number, row in enumerate(csv.reader(text, strict=True), start=2):
+            if not row:
+                continue
+            if len(row) != width:
+                return f"line {number}: expected {width} values, found {len(row)}"
+            for col in usecols:
+                try:
+                    float(row[col]) if row[col].strip() else None
+                except ValueError:
+                    return f"line {number}: not a number in column {col + 1}: {row[col]!r}"
+    except csv.Error as error:
+        return f"line {number + 1}: {error}"
+    return None if number == 1 else "the file is not well-formed CSV"
 
 
 MAX_SPAN_S = 24 * 3600  # one session
 SAMPLE_RATE_HZ = (20.0, 2000.0)
+RATE_ROWS = 20_000  # the sample rate is judged on the first rows
 
 
-def _check_times(t: np.ndarray) -> None:
-    """`t` is finite, rises from row to row, spans at most a day, at a plausible sample rate;
-    the first offence is named by its line (the header is line 1)."""
-    problems = []
-    bad = np.flatnonzero(~np.isfinite(t))
-    if bad.size:
-        problems.append((bad[0], "time `t` is not a finite number"))
-    with np.errstate(invalid="ignore", over="ignore"):
-        back = np.flatnonzero(~(t[1:] > t[:-1])) + 1
-        far = np.flatnonzero(np.abs(t - t[0]) > MAX_SPAN_S)
-    if back.size:
-        i = back[0]
-        problems.append((i, f"t = {t[i]:g} is not after the previous row's {t[i - 1]:g} (t must rise)"))
-    if far.size:
-        i = far[0]
-        problems.append((i, f"t = {t[i]:g} is more than 24 h from the first row's {t[0]:g} "
-                            "(one file is one session of at most 24 h)"))
-    if problems:
-        i, message = min(problems, key=lambda p: p[0])
-        raise RecordingError(f"line {i + 2}: {message}")
-    if len(t) > 1:
-        rate = 1.0 / float(np.median(np.diff(t)))
-        if not SAMPLE_RATE_HZ[0] <= rate <= SAMPLE_RATE_HZ[1]:
-            raise RecordingError(f"line 2 onwards: the sample rate, {rate:.3g} Hz (median step), is outside "
-                                 f"{SAMPLE_RATE_HZ[0]:g}–{SAMPLE_RATE_HZ[1]:g} Hz")
+class _Times:
+    """The file's times, checked block by block: finite, rising from row to row, within a day
+    of the first row, at a plausible sample rate; the first offence is named by its line."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.last = -np.inf
+        self.head: list[np.ndarray] = []  # the first RATE_ROWS times, for the rate
+        self.held = 0
+
+    def check(self, t: np.ndarray, line: int) -> None:
+        if self.first is None:
+            self.first = float(t[0])
+        problems = []
+        bad = np.flatnonzero(~np.isfinite(t))
+        if bad.size:
+            problems.append((bad[0], "time `t` is not a finite number"))
+        with np.errstate(invalid="ignore", over="ignore"):
+            previous = np.concatenate([[self.last], t[:-1]])
+            back = np.flatnonzero(~(t > previous))
+            far = np.flatnonzero(np.abs(t - self.first) > MAX_SPAN_S)
+        if back.size:
+            i = back[0]
+            problems.append((i, f"t = {t[i]:g} is not after the previous row's {previous[i]:g} "
+                                "(t must rise)"))
+        if far.size:
+            i = far[0]
+            problems.append((i, f"t = {t[i]:g} is more than 24 h from the first row's {self.first:g} "
+                                "(one file is one session of at most 24 h)"))
+        if problems:
+            i, message = min(problems, key=lambda p: p[0])
+            raise RecordingError(f"line {line + i}: {message}")
+        self.last = float(t[-1])
+        if self.held < RATE_ROWS:
+            self.head.append(t[: RATE_ROWS - self.held])
+            self.held += len(self.head[-1])
+            if self.held >= RATE_ROWS:
+                self.finish()
+
+    def finish(self) -> None:
+        """The rate check, once: on the first RATE_ROWS rows, or all of them in a shorter file."""
+        if not self.head:
+            return
+        t, self.head = np.concatenate(self.head), []
+        if len(t) > 1:
+            rate = 1.0 / float(np.median(np.diff(t)))
+            if not SAMPLE_RATE_HZ[0] <= rate <= SAMPLE_RATE_HZ[1]:
+                raise RecordingError(f"line 2 onwards: the sample rate, {rate:.3g} Hz (median step), is "
+                                     f"outside {SAMPLE_RATE_HZ[0]:g}–{SAMPLE_RATE_HZ[1]:g} Hz")
 
 
 def write_csv(recording: Recording, target: IO[str]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ingest.live_server import free_port, prepare_demo, start_agent, start_server
+from tests.ingest.live_server import free_port, prepare_demo, start_agent, start_server, start_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -28,12 +28,12 @@ def demo_server(demo_db):
     (with radio fades) into it; yields (base_url, demo_password)."""
     db, demo = demo_db
     port = free_port()
-    server = start_server(db, port)
+    server, worker = start_server(db, port), start_worker(db)
     # Radio fades now and then, as at a real track: some strides come out low-quality.
     agent = start_agent(port, demo.token, db.parent / "spool.sqlite3", "--runners", "8", "--fade-every", "3",
                         output=subprocess.DEVNULL)
     yield f"http://127.0.0.1:{port}", demo.password
-    for process in (agent, server):
+    for process in (agent, worker, server):
         process.terminate()
         process.wait(timeout=10)
 

@@ -63,9 +63,14 @@ def test_runner_uploads_a_recording(demo_server, page_at, tmp_path):
     assert "line 1: missing columns" in page.locator(".errorlist").inner_text()
     page.set_input_files("input[name=file]", str(path))
     page.click("#upload-form button")
-    page.wait_for_function("document.getElementById('chart-kickback')?.dataset.ready === 'true'",
-                           timeout=30_000)
-    assert "strides found" in page.content()
+    # The request returns once the file is stored: the session page follows the background work …
+    page.wait_for_selector("#upload-status")
+    assert "analysed in the background" in page.content()
+    screenshot(page, "history-upload-progress")
+    # … and shows the result when the worker is done.
+    page.wait_for_function("document.getElementById('chart-kickback')?.dataset.ready === 'true' "
+                           "&& !document.getElementById('upload-status')", timeout=60_000)
+    assert int(page.locator("#stride-count").inner_text().split()[0]) > 20
     screenshot(page, "history-upload-result")
 
 

@@ -20,7 +20,8 @@ def free_port() -> int:
 
 
 def server_env(db_path: Path, redis_url: str | None = None) -> dict:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "DEBUG": "1", "DB_CONN_MAX_AGE": "300"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "DEBUG": "1", "DB_CONN_MAX_AGE": "300",
+           "TASKS_IMMEDIATE": "0", "TASK_QUEUE_FILE": str(db_path.parent / "tasks.sqlite3")}
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -55,6 +56,13 @@ def start_server(db_path: Path, port: int, redis_url: str | None = None) -> subp
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("daphne did not start")
+
+
+def start_worker(db_path: Path, redis_url: str | None = None) -> subprocess.Popen:
+    """The background worker (`manage.py run_huey`) beside a server on the same database."""
+    return subprocess.Popen([sys.executable, "manage.py", "run_huey"], cwd=ROOT,
+                            env=server_env(db_path, redis_url), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def start_agent(port: int, token: str, spool: Path, *args: str,

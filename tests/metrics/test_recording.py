@@ -1,11 +1,13 @@
 """SPEC §4 CSV: round trip, extra columns ignored, malformed files named by line."""
 
+import gzip
 import io
 
 import numpy as np
 import pytest
 
 from metrics.core import COLUMNS, Recording, RecordingError, read_csv, write_csv
+from metrics.core.recording import read_blocks
 
 
 def _csv(rows: list[str], header: str = ",".join(COLUMNS)) -> io.StringIO:
@@ -62,18 +64,32 @@ def test_non_finite_time_is_refused():
 
 
 def test_a_long_file_is_read_in_blocks_and_an_error_far_down_names_its_line():
-    """Read BLOCK_ROWS lines at a time (never the whole text in memory): the same numbers, and a
-    bad value in a later block is named by its own line number."""
-    from metrics.core.recording import BLOCK_ROWS
-
-    rows = 2 * BLOCK_ROWS + 500
+    """A file is read a block at a time (never the whole text in memory): each block knows its
+    first line, the numbers are the same, and a bad value or a step back in time in a later
+    block is named by its own line number."""
+    rows = 6000
     recording = Recording(np.arange(rows) / 200, np.random.default_rng(1).normal(0, 5, (rows, 24)))
     buffer = io.StringIO()
     write_csv(recording, buffer)
-    back = read_csv(io.StringIO(buffer.getvalue()))
-    assert len(back) == rows and np.allclose(back.imu, recording.imu, atol=1e-4)
+    data = buffer.getvalue().encode()
+    blocks = list(read_blocks(io.BytesIO(data), block_bytes=64 << 10))
+    assert len(blocks) > 5
+    assert [line for _, line in blocks] == list(np.cumsum([2] + [len(b) for b, _ in blocks[:-1]]))
+    back = np.concatenate([b.imu for b, _ in blocks])
+    assert len(back) == rows and np.allclose(back, recording.imu, atol=1e-4)
     lines = buffer.getvalue().splitlines()
-    bad_line = BLOCK_ROWS + 321  # in the second block
-    lines[bad_line - 1] = lines[bad_line - 1].replace(",", ",oops", 1)
-    with pytest.raises(RecordingError, match=f"line {bad_line}:"):
-        read_csv(io.StringIO("\n".join(lines) + "\n"))
+    bad_line = 4321  # in a later block
+    for fault, message in ((lambda x: x.replace(",", ",oops", 1), "not a number in column 2"),
+                           (lambda x: "0.5" + x[x.index(","):], "t must rise")):
+        broken = lines.copy()
+        broken[bad_line - 1] = fault(broken[bad_line - 1])
+        with pytest.raises(RecordingError, match=f"line {bad_line}: .*{message}"):
+            list(read_blocks(io.BytesIO(("\n".join(broken) + "\n").encode()), block_bytes=64 << 10))
+
+
+def test_gzip_files_read_like_plain_ones(tmp_path):
+    recording = Recording(np.arange(500) / 200, np.random.default_rng(2).normal(0, 5, (500, 24)))
+    with gzip.open(tmp_path / "run.csv.gz", "wt") as handle:
+        write_csv(recording, handle)
+    back = read_csv(tmp_path / "run.csv.gz")
+    assert np.allclose(back.imu, recording.imu, atol=1e-4) and np.allclose(back.t, recording.t)

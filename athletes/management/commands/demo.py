@@ -27,6 +27,8 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, runners: int, no_stream: bool, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("demo_data")
+        # The background worker: uploaded recordings are analysed there, not in the request.
+        worker = subprocess.Popen([sys.executable, str(settings.BASE_DIR / "manage.py"), "run_huey"])  # noqa: S603
         agent = None
         if not no_stream:
             agent = subprocess.Popen(  # noqa: S603 — our own agent, with virtual leggings instead of BLE
@@ -42,5 +44,6 @@ class Command(BaseCommand):
         try:
             CommandLineInterface().run(["-b", host, "-p", str(port), "stridesite.asgi:application"])
         finally:
+            worker.terminate()
             if agent is not None:
                 agent.terminate()

@@ -1,0 +1,113 @@
+"""Uploads in the background: the request stores the file and returns, a worker reads it a
+block at a time; progress is visible, a fault anywhere fails the session with its line and keeps
+nothing of the file, gzip reads like plain, and every denial of SPEC §8 holds."""
+
+import gzip
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from huey.contrib.djhuey import HUEY
+
+from metrics.core import Recording, write_csv
+from metrics.models import StrideRecord
+from metrics.simulator import SENSORS, Phase, simulate
+from sessions.models import RawChunk, RunSession, Upload
+
+
+def _csv(seconds: float = 25.0) -> str:
+    sim = simulate([Phase("stand", 3.0), Phase("run", seconds, 3.6)], sample_rate=200, seed=3)
+    buffer = io.StringIO()
+    write_csv(Recording(sim.t, np.column_stack([sim.imu[s] for s in SENSORS])), buffer)
+    return buffer.getvalue()
+
+
+def _upload(client, body: bytes | None = None, name: str = "run.csv"):
+    return client.post(reverse("session_upload"), {"file": SimpleUploadedFile(name, body or _csv().encode())})
+
+
+@pytest.fixture
+def queued():
+    """Tasks go to the real queue (a SQLite file) instead of running inside the request."""
+    HUEY.immediate = False
+    HUEY.storage.flush_queue()
+    yield HUEY
+    HUEY.storage.flush_queue()
+    HUEY.immediate = True
+
+
+def test_the_request_stores_the_file_and_returns_before_reading_it(world, login, queued):
+    client = login(world.alice.user)
+    response = _upload(client)
+    assert response.status_code == 302
+    session = RunSession.objects.get(source="upload")
+    upload = Upload.objects.get(session=session)
+    assert session.status == "processing" and upload.stage == "queued" and Path(upload.path).exists()
+    assert not RawChunk.objects.filter(session=session).exists()
+    page = client.get(response.url).text
+    assert 'id="upload-status"' in page and "Waiting to start" in page
+    status = client.get(reverse("upload_status", args=[session.pk])).json()
+    assert status == {"stage": "queued", "label": "Waiting to start", "progress": 0.0, "error": ""}
+    assert queued.pending_count() == 1
+    queued.execute(queued.dequeue())  # what `manage.py run_huey` does
+    session.refresh_from_db()
+    assert session.status == "done" and session.strides.count() > 20 and session.duration_s > 25
+    assert client.get(reverse("upload_status", args=[session.pk])).json()["progress"] == 1.0
+    assert not Path(upload.path).exists()  # the samples are stored; the file is not kept
+    assert 'id="upload-status"' not in client.get(response.url).text
+
+
+def test_a_fault_deep_in_a_large_file_fails_the_session_with_its_line_and_keeps_nothing(world, login):
+    lines = _csv(60.0).splitlines()
+    assert len("\n".join(lines[:3000])) > 256 * 1024  # beyond what the request reads itself
+    lines[4999] = lines[4999].replace(",", ",oops", 1)
+    client = login(world.alice.user)
+    response = _upload(client, ("\n".join(lines) + "\n").encode())
+    session = RunSession.objects.get(source="upload")
+    assert session.status == "failed"
+    assert "line 5000: not a number in column 2" in Upload.objects.get(session=session).error
+    assert not RawChunk.objects.filter(session=session).exists()
+    assert not StrideRecord.objects.filter(session=session).exists()
+    page = client.get(response.url).text
+    assert "line 5000" in page and "Nothing of the file was kept" in page
+    assert "(failed)" in client.get(reverse("runner_home")).text
+
+
+def test_a_gzip_file_gives_the_same_session_as_the_plain_one(world, login):
+    client = login(world.alice.user)
+    text = _csv()
+    for name, body in (("run.csv", text.encode()), ("run.csv.gz", gzip.compress(text.encode()))):
+        _upload(client, body, name)
+    plain, packed = (list(s.strides.order_by("leg", "t_start").values_list("leg", "t_start", "kickback_deg"))
+                     for s in RunSession.objects.filter(source="upload").order_by("pk"))
+    assert plain == packed and len(plain) > 20
+
+
+def test_a_corrupt_gzip_file_is_refused_at_once(world, login):
+    response = _upload(login(world.alice.user), b"\x1f\x8bnot really", "run.csv.gz")
+    assert response.status_code == 400 and "gzip" in response.text
+    assert not RunSession.objects.filter(source="upload").exists() and not Upload.objects.exists()
+
+
+def test_only_who_may_see_the_session_sees_its_upload(world, login, queued):
+    _upload(login(world.alice.user))
+    url = reverse("upload_status", args=[RunSession.objects.get(source="upload").pk])
+    assert Client().get(url).status_code == 302  # anonymous: to the login page
+    assert login(world.arno.user).get(url).status_code == 404  # another runner
+    assert login(world.coach_b).get(url).status_code == 404  # a coach not of her squads
+    assert login(world.coach_a).get(url).status_code == 200  # her coach
+
+
+def test_a_session_deleted_before_its_file_was_read_takes_the_file_along(world, login, queued):
+    client = login(world.alice.user)
+    _upload(client)
+    session = RunSession.objects.get(source="upload")
+    path = Path(Upload.objects.get(session=session).path)
+    client.post(reverse("session_delete", args=[session.pk]))
+    assert not path.exists()
+    queued.execute(queued.dequeue())  # the worker finds nothing to do, and says nothing
+    assert not RunSession.objects.filter(pk=session.pk).exists()
