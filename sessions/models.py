@@ -79,6 +79,7 @@ class Upload(models.Model):
     """A recorded file being turned into its session in the background (sessions/tasks.py)."""
 
     class Stage(models.TextChoices):
+        RECEIVING = "receiving", "Receiving the file"
         QUEUED = "queued", "Waiting to start"
         READING = "reading", "Reading and analysing"
         DONE = "done", "Done"
@@ -88,8 +89,8 @@ class Upload(models.Model):
     path = models.CharField(max_length=500, help_text="The stored file, removed once read")
     name = models.CharField(max_length=255, help_text="The file's name on the runner's device")
     size_bytes = models.BigIntegerField()
-    stage = models.CharField(max_length=8, choices=Stage.choices, default=Stage.QUEUED)
-    progress = models.FloatField(default=0.0, help_text="Share of the file read, 0–1")
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.QUEUED)
+    progress = models.FloatField(default=0.0, help_text="Share of the file received, then read, 0–1")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

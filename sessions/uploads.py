@@ -4,11 +4,13 @@ stride engine as it goes (`process`), so memory stays near one block whatever th
 
 from __future__ import annotations
 
+import io
 import logging
 import queue
 import shutil
 import threading
 import uuid
+import zlib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.utils import timezone
 
 from athletes.models import RunnerProfile
@@ -32,27 +34,98 @@ log = logging.getLogger(__name__)
 MIN_SAMPLES = 200
 
 
-def accept(runner: RunnerProfile, uploaded: UploadedFile, notes: str = "") -> RunSession:
-    """Store the file, create its session (processing) and queue the work; returns at once."""
-    from sessions.tasks import process_upload
+MAX_BYTES = 400 * 1024 * 1024  # read a block at a time: a 2-hour 200 Hz CSV is 300 MB
+PART_BYTES = 2 * 1024 * 1024  # the browser sends a file in parts: under Django's 2.5 MB body limit
+PRECHECK_BYTES = 256 * 1024  # the start of a file, read while the runner waits
 
+
+class UploadRefused(ValueError):
+    """A part or a file the server will not take; the message says why."""
+
+
+def check_start(head: bytes, whole: bool) -> None:
+    """The start of a file (plain or gzip): header, first rows and their times; a file held
+    whole must also have MIN_SAMPLES complete rows. Raises RecordingError naming the line.
+    Most bad files are told here, at once; the rest fails its session in the background."""
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head, 4 * PRECHECK_BYTES)
+        except zlib.error:
+            raise RecordingError("the file looks gzip-compressed but is not") from None
+        whole = False
+    if not whole:
+        head = head[: head.rfind(b"\n") + 1] or head  # whole lines only
+    imu = np.concatenate([block.imu for block, _ in read_blocks(io.BytesIO(head))])
+    complete = np.isfinite(imu).all(axis=1)
+    if whole and np.count_nonzero(complete) < MIN_SAMPLES:
+        raise RecordingError(
+            f"only {np.count_nonzero(complete)} rows have all 24 IMU values as numbers (the first "
+            f"without: line {int(np.argmin(complete)) + 2}); a session needs at least {MIN_SAMPLES}")
+
+
+def begin(runner: RunnerProfile, name: str, size: int, notes: str = "") -> Upload:
+    """A session (processing) and an empty stored file that parts will fill (`receive`)."""
+    if not 0 < size <= MAX_BYTES:
+        raise UploadRefused(f"the file must hold 1 byte to {MAX_BYTES // 2**20} MB (compress it: .csv.gz)")
     folder = Path(settings.UPLOAD_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / uuid.uuid4().hex
-    if hasattr(uploaded, "temporary_file_path"):
-        shutil.move(uploaded.temporary_file_path(), path)
-    else:
-        with open(path, "wb") as target:
-            for piece in uploaded.chunks():
-                target.write(piece)
+    path.touch()
     with transaction.atomic():
         session = RunSession.objects.create(
             runner=runner, started_at=timezone.now(), status=RunSession.Status.PROCESSING,
-            source=RunSession.Source.UPLOAD, notes=notes)
-        upload = Upload.objects.create(session=session, path=str(path), name=uploaded.name[:255],
-                                       size_bytes=uploaded.size)
+            source=RunSession.Source.UPLOAD, notes=notes[:5000])
+        return Upload.objects.create(session=session, path=str(path), name=name[:255] or "upload.csv",
+                                     size_bytes=size, stage=Upload.Stage.RECEIVING)
+
+
+def receive(upload: Upload, offset: int, data: bytes) -> int:
+    """Append one part at `offset` (a part sent twice is taken once); returns the bytes held."""
+    path = Path(upload.path)
+    held = path.stat().st_size
+    if upload.stage != Upload.Stage.RECEIVING:
+        raise UploadRefused("this upload is not receiving parts")
+    if offset != held or len(data) > PART_BYTES or held + len(data) > upload.size_bytes:
+        if offset + len(data) == held:  # a retry of the part just taken
+            return held
+        raise UploadRefused(f"expected at most {PART_BYTES} bytes at offset {held}")
+    with open(path, "ab") as target:
+        target.write(data)
+    held += len(data)
+    Upload.objects.filter(pk=upload.pk).update(progress=held / upload.size_bytes)
+    return held
+
+
+def finish(upload: Upload) -> None:
+    """Every part is in: check the start of the file and queue the work, or refuse the file
+    (RecordingError naming the line: nothing of it is kept)."""
+    from sessions.tasks import process_upload
+
+    path = Path(upload.path)
+    if upload.stage != Upload.Stage.RECEIVING or path.stat().st_size != upload.size_bytes:
+        raise UploadRefused(f"the file is not complete: {path.stat().st_size} of {upload.size_bytes} bytes")
+    with open(path, "rb") as handle:
+        head = handle.read(PRECHECK_BYTES)
+    try:
+        check_start(head, whole=len(head) == upload.size_bytes)
+    except RecordingError:
+        upload.session.delete()  # the file goes with it
+        raise
+    Upload.objects.filter(pk=upload.pk).update(stage=Upload.Stage.QUEUED, progress=0.0)
     process_upload(upload.pk)
-    return session
+
+
+def accept(runner: RunnerProfile, uploaded: UploadedFile, notes: str = "") -> RunSession:
+    """A file posted whole (a form without script): stored, checked (`clean_file`) and queued."""
+    upload = begin(runner, uploaded.name, uploaded.size, notes)
+    if hasattr(uploaded, "temporary_file_path"):
+        shutil.move(uploaded.temporary_file_path(), upload.path)
+    else:
+        with open(upload.path, "wb") as target:
+            for piece in uploaded.chunks():
+                target.write(piece)
+    finish(upload)
+    return upload.session
 
 
 def process(upload_id: int) -> None:
@@ -77,7 +150,7 @@ def process(upload_id: int) -> None:
 def _read(upload: Upload, handle) -> None:
     session, runner = upload.session, upload.session.runner
     position = (handle.fileobj if hasattr(handle, "fileobj") else handle).tell  # bytes of the stored file
-    engine, rate, t0, last, kept, strides = None, 0, 0.0, -1, 0, []
+    engine, rate, t0, last, kept = None, 0, 0.0, -1, 0
     for block, line in read_ahead(read_blocks(handle)):
         if engine is None:
             rate = round(estimate_sample_rate(block.t)) if len(block) > 8 else 0
@@ -91,19 +164,19 @@ def _read(upload: Upload, handle) -> None:
         indices, raw = indices[keep], quantise(block.imu[keep], *UPLOAD_RANGES)
         if not len(indices):
             continue
-        with transaction.atomic():  # one commit per block: the samples and how far it got
+        strides = engine.feed(indices / rate, raw * lsb(*UPLOAD_RANGES))
+        with transaction.atomic():  # one commit per block: its samples, its strides, how far it got
             RawChunk.objects.bulk_create(raw_chunks(session, indices, raw))
+            StrideRecord.store(session, strides)
             progress = min(position() / max(upload.size_bytes, 1), 0.99)
             Upload.objects.filter(pk=upload.pk).update(progress=progress)
-        strides += engine.feed(indices / rate, raw * lsb(*UPLOAD_RANGES))
         last, kept = int(indices[-1]), kept + len(indices)
+        reset_queries()  # with DEBUG on, Django logs every query: its blobs would pile up
     if kept < MIN_SAMPLES:
         raise RecordingError(f"only {kept} rows have all 24 IMU values as numbers; a session needs at "
                              f"least {MIN_SAMPLES}")
-    strides += engine.finish()
-    strides.sort(key=lambda s: (s.leg, s.t_start))
     with transaction.atomic():
-        StrideRecord.store(session, strides)
+        StrideRecord.store(session, engine.finish())
         RunSession.objects.filter(pk=session.pk).update(
             status=RunSession.Status.DONE, sample_rate_hz=rate, clock_origin=0, last_index=last,
             ended_at=session.started_at + timedelta(seconds=last / rate))

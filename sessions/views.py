@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from metrics.core import RecordingError
 from sessions import services, uploads
 from sessions.forms import UploadForm
 from sessions.models import Upload
@@ -29,6 +31,53 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(request, "sessions/session_detail.html",
                   {"session": session, "can_delete": can_delete, "summary": summarize(session),
                    "upload": Upload.objects.filter(session=session).first()})
+
+
+@login_required
+@require_POST
+def upload_start(request: HttpRequest) -> JsonResponse:
+    """A file about to be sent in parts (upload.js): its session, and where the parts go."""
+    runner = getattr(request.user, "runner", None)
+    if runner is None:
+        raise PermissionDenied("Only runners upload their recordings.")
+    try:
+        upload = uploads.begin(runner, request.POST.get("name", ""), int(request.POST.get("size", "0")),
+                               request.POST.get("notes", ""))
+    except (ValueError, uploads.UploadRefused) as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    return JsonResponse({"part_bytes": uploads.PART_BYTES,
+                         "part_url": reverse("upload_part", args=[upload.pk]),
+                         "finish_url": reverse("upload_finish", args=[upload.pk])})
+
+
+def _own_upload(request: HttpRequest, upload_id: int) -> Upload:
+    return get_object_or_404(Upload.objects.select_related("session"), pk=upload_id,
+                             session__runner__user=request.user)
+
+
+@login_required
+@require_POST
+def upload_part(request: HttpRequest, upload_id: int) -> JsonResponse:
+    """One part of the file, its bytes as the request body, at `?offset=`."""
+    upload = _own_upload(request, upload_id)
+    try:
+        held = uploads.receive(upload, int(request.GET.get("offset", "-1")), request.body)
+    except (ValueError, uploads.UploadRefused) as error:
+        return JsonResponse({"error": str(error)}, status=409)
+    return JsonResponse({"received": held})
+
+
+@login_required
+@require_POST
+def upload_finish(request: HttpRequest, upload_id: int) -> JsonResponse:
+    """Every part is in: the start of the file is checked and the work queued, or the file refused."""
+    upload = _own_upload(request, upload_id)
+    try:
+        uploads.finish(upload)
+    except (RecordingError, uploads.UploadRefused) as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    messages.success(request, "Uploaded. It is analysed in the background: this page follows it.")
+    return JsonResponse({"url": reverse("session_detail", args=[upload.session_id])})
 
 
 @login_required

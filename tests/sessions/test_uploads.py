@@ -111,3 +111,72 @@ def test_a_session_deleted_before_its_file_was_read_takes_the_file_along(world, 
     assert not path.exists()
     queued.execute(queued.dequeue())  # the worker finds nothing to do, and says nothing
     assert not RunSession.objects.filter(pk=session.pk).exists()
+
+
+def _start(client, body: bytes, name: str = "run.csv"):
+    return client.post(reverse("upload_start"), {"name": name, "size": len(body), "notes": "parts"})
+
+
+def _part(client, started: dict, offset: int, data: bytes):
+    url = f"{started['part_url']}?offset={offset}"
+    return client.post(url, data, content_type="application/octet-stream")
+
+
+def test_a_file_sent_in_parts_becomes_a_session(world, login):
+    """What upload.js does: parts of at most PART_BYTES, one sent twice (its answer was lost)."""
+    from sessions import uploads
+
+    body = _csv().encode()
+    client = login(world.alice.user)
+    started = _start(client, body).json()
+    assert started["part_bytes"] == uploads.PART_BYTES
+    size = 64 * 1024
+    for offset in range(0, len(body), size):
+        part = body[offset: offset + size]
+        for _ in range(2 if offset == size else 1):
+            reply = _part(client, started, offset, part)
+            assert reply.json() == {"received": min(offset + size, len(body))}
+    finished = client.post(started["finish_url"]).json()
+    session = RunSession.objects.get(source="upload")
+    assert finished == {"url": reverse("session_detail", args=[session.pk])}
+    assert session.status == "done" and session.strides.count() > 20 and session.notes == "parts"
+
+
+def test_parts_are_refused_out_of_order_too_large_or_incomplete(world, login):
+    from sessions import uploads
+
+    body = _csv().encode()
+    client = login(world.alice.user)
+    started = _start(client, body).json()
+    ahead = _part(client, started, 100, body[100:200])
+    assert ahead.status_code == 409 and "offset 0" in ahead.json()["error"]
+    huge = _part(client, started, 0, b"x" * (uploads.PART_BYTES + 1))
+    assert huge.status_code == 409
+    _part(client, started, 0, body[:1000])
+    early = client.post(started["finish_url"])
+    assert early.status_code == 400 and "not complete" in early.json()["error"]
+    assert _start(client, b"", "empty.csv").status_code == 400
+    too_big = client.post(reverse("upload_start"), {"name": "x", "size": str(uploads.MAX_BYTES + 1)})
+    assert too_big.status_code == 400
+
+
+def test_a_bad_file_sent_in_parts_is_refused_at_the_end_with_its_line(world, login):
+    body = b"t,foo\n0,1\n"
+    client = login(world.alice.user)
+    started = _start(client, body).json()
+    _part(client, started, 0, body)
+    refused = client.post(started["finish_url"])
+    assert refused.status_code == 400 and "line 1: missing columns" in refused.json()["error"]
+    assert not RunSession.objects.filter(source="upload").exists() and not Upload.objects.exists()
+
+
+def test_only_the_runner_who_started_an_upload_sends_its_parts(world, login):
+    body = _csv().encode()
+    started = _start(login(world.alice.user), body).json()
+    assert _part(Client(), started, 0, body[:10]).status_code == 302  # anonymous
+    for intruder in (world.arno.user, world.coach_a, world.coach_b):
+        client = login(intruder)
+        assert _part(client, started, 0, body[:10]).status_code == 404
+        assert client.post(started["finish_url"]).status_code == 404
+    assert login(world.coach_a).post(reverse("upload_start"), {"name": "x", "size": "10"}).status_code == 403
+    assert Path(Upload.objects.get().path).stat().st_size == 0
