@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from metrics.core import RecordingError
-from sessions.uploads import MAX_BYTES, PRECHECK_BYTES, check_start
+from sessions.uploads import PRECHECK_BYTES, WHOLE_MAX_BYTES, check_start
 
 
 class UploadForm(forms.Form):
@@ -14,9 +14,10 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_BYTES // 2**20} MB (compress it: "
-                                        ".csv.gz).")
+        if upload.size > WHOLE_MAX_BYTES:  # the page's script sends larger files in parts
+            limit = WHOLE_MAX_BYTES // 2**20
+            raise forms.ValidationError(f"Without script, files up to {limit} MB: compress it (.csv.gz), "
+                                        "or allow this page's script.")
         head = upload.read(PRECHECK_BYTES)
         upload.seek(0)
         try:

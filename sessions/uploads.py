@@ -35,6 +35,7 @@ MIN_SAMPLES = 200
 
 
 MAX_BYTES = 400 * 1024 * 1024  # read a block at a time: a 2-hour 200 Hz CSV is 300 MB
+WHOLE_MAX_BYTES = 32 * 1024 * 1024  # a form posted whole (no script): daphne holds its body in memory
 PART_BYTES = 2 * 1024 * 1024  # the browser sends a file in parts: under Django's 2.5 MB body limit
 PRECHECK_BYTES = 256 * 1024  # the start of a file, read while the runner waits
 

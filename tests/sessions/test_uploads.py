@@ -180,3 +180,13 @@ def test_only_the_runner_who_started_an_upload_sends_its_parts(world, login):
         assert client.post(started["finish_url"]).status_code == 404
     assert login(world.coach_a).post(reverse("upload_start"), {"name": "x", "size": "10"}).status_code == 403
     assert Path(Upload.objects.get().path).stat().st_size == 0
+
+
+def test_a_form_posted_whole_is_capped_the_parts_are_not(world, login):
+    """Without script the file comes in one request, whose body daphne holds in memory: capped."""
+    from sessions import uploads
+
+    big = SimpleUploadedFile("big.csv", b"t" * (uploads.WHOLE_MAX_BYTES + 1))
+    refused = login(world.alice.user).post(reverse("session_upload"), {"file": big})
+    assert refused.status_code == 400 and "compress" in refused.text
+    assert _start(login(world.alice.user), b"t" * (uploads.WHOLE_MAX_BYTES + 1)).status_code == 200
