@@ -225,5 +225,7 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors", "rate_limit"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True},
+                # The worker adds a handler of its own to a "huey" logger that has none: one line each.
+                "huey": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
