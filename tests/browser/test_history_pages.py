@@ -21,10 +21,16 @@ def test_runner_opens_a_session_and_picks_a_stride(demo_server, page_at):
                            timeout=20_000)
     points = page.evaluate("document.getElementById('chart-kickback').data.map(t => t.y.length)")
     assert sum(points) > 100
+    # Titles and axis titles with units, drawn (the bundled Plotly.js ignores plain-string titles).
+    for chart in ("chart-kickback", "chart-knee", "chart-bands"):
+        assert page.locator(f"#{chart} .gtitle").count() == 1
+        assert "degrees" in page.locator(f"#{chart} .ytitle").text_content()
+    assert "(s)" in page.locator("#chart-kickback .xtitle").text_content()
     page.evaluate("""() => { const chart = document.getElementById('chart-kickback');
         chart.emit('plotly_click', {points: [{customdata: chart.data[0].customdata[5]}]}); }""")
     page.wait_for_function("document.getElementById('chart-stride').data", timeout=10_000)
     assert "kickback" in page.locator("#picked").inner_text()
+    assert "foot strike (s)" in page.locator("#chart-stride .xtitle").text_content()
     screenshot(page, "history-session")
 
 

@@ -13,7 +13,7 @@ const state = {zones: null, band: null, buffer: [], seen: new Set(), drawn: 0,
 
 function layout(title, unit) {
   return {title: {text: title, font: {size: 18}}, margin: {l: 50, r: 10, t: 40, b: 40}, height: 300,
-          xaxis: {title: "time (s)"}, yaxis: {title: unit}, legend: {orientation: "h"},
+          xaxis: {title: {text: "time in the session (s)"}}, yaxis: {title: {text: unit}}, legend: {orientation: "h"},
           paper_bgcolor: "#fff", plot_bgcolor: "#fff", shapes: []};
 }
 

@@ -31,8 +31,9 @@ function perStride(id, data, field, metric, title) {
                     : {size: 5, color: COLORS[leg]}});
     }
   }
-  Plotly.newPlot(id, traces, {title, height: 320, margin: {l: 50, r: 10, t: 40, b: 40},
-    xaxis: {title: "time (s)"}, yaxis: {title: "degrees"}, shapes: bands(data.zones, metric, data.series)}, config);
+  Plotly.newPlot(id, traces, {title: {text: title}, height: 320, margin: {l: 60, r: 10, t: 40, b: 50},
+    xaxis: {title: {text: "time in the session (s)"}}, yaxis: {title: {text: "degrees"}},
+    shapes: bands(data.zones, metric, data.series)}, config);
   document.getElementById(id).on("plotly_click", (event) => pick(event.points[0].customdata));
 }
 
@@ -44,7 +45,9 @@ async function pick(strideId) {
     {x: t, y: stride.trace.thigh, name: "thigh", mode: "lines"},
     {x: t, y: stride.trace.shank, name: "shank", mode: "lines"},
     {x: t, y: stride.trace.thigh.map((v, i) => v - stride.trace.shank[i]), name: "knee flexion", mode: "lines"},
-  ], {height: 300, margin: {l: 50, r: 10, t: 20, b: 40}, xaxis: {title: "s from IC"}, yaxis: {title: "degrees"}}, config);
+  ], {title: {text: `Thigh, shank and knee through the ${stride.leg} stride`}, height: 300,
+      margin: {l: 60, r: 10, t: 40, b: 50}, xaxis: {title: {text: "time from foot strike (s)"}},
+      yaxis: {title: {text: "degrees"}}}, config);
   const q = stride.quality || {};
   const pm = (u) => (u == null ? "" : ` ± ${u.toFixed(1)}`);
   document.getElementById("picked").textContent =
@@ -66,7 +69,8 @@ async function pick(strideId) {
     box.push({type: "box", name: `kickback ${leg}`, x: good(s.band), y: good(s.kickback),
               marker: {color: COLORS[leg]}});
   }
-  Plotly.newPlot("chart-bands", box, {height: 320, boxmode: "group", margin: {l: 50, r: 10, t: 20, b: 40},
-    yaxis: {title: "kickback (degrees)"}}, config);
+  Plotly.newPlot("chart-bands", box, {title: {text: "Kickback by pace band (good strides)"}, height: 320,
+    boxmode: "group", margin: {l: 60, r: 10, t: 40, b: 50}, xaxis: {title: {text: "pace band"}},
+    yaxis: {title: {text: "kickback (degrees)"}}}, config);
   holder.dataset.ready = "true";
 })();
