@@ -17,6 +17,7 @@ from ingest.protocol.ble import lsb, quantise
 from metrics.core import COLUMNS, Recording, analyze
 from metrics.core.engine import estimate_sample_rate
 from metrics.models import StrideRecord, body_of, zone_table_for
+from sessions.fit_export import FitStride, fit_activity
 from sessions.models import RawChunk, RunSession
 
 UPLOAD_RANGES = (32, 2000)  # stored like the leggings' own samples: int16 at ±32 g, ±2000 deg/s
@@ -99,3 +100,17 @@ def strides_csv(session: RunSession) -> str:
     for *row, quality, low in rows:
         writer.writerow((*row, *(quality.get(name, "") for name in QUALITY_COLUMNS), low))
     return buffer.getvalue()
+
+
+def session_fit(session: RunSession) -> bytes:
+    """The session as a FIT activity (sessions/fit_export.py), its strides in time order."""
+    rows = session.strides.order_by("t_start", "leg").values(
+        "leg", "t_start", "t_end", "cadence_spm", "speed_mps", "kickback_deg", "knee_elevation_deg",
+        "kickback_zone", "knee_elevation_zone", "quality", "low_quality")
+    strides = [FitStride(row["leg"], row["t_start"], row["cadence_spm"], row["speed_mps"],
+                         row["kickback_deg"], row["knee_elevation_deg"], row["kickback_zone"],
+                         row["knee_elevation_zone"], row["quality"].get("kickback_uncertainty_deg", 0.0),
+                         row["quality"].get("knee_elevation_uncertainty_deg", 0.0), row["low_quality"])
+               for row in rows]
+    duration = session.duration_s or max((row["t_end"] for row in rows), default=0.0)
+    return fit_activity(session.started_at, duration, strides, serial=session.pk)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/strides/<int:stride_id>/", views.stride_trace, name="stride_trace"),
     path("sessions/<int:session_id>/strides.csv", views.export_strides, name="export_strides"),
     path("sessions/<int:session_id>/raw.csv", views.export_raw, name="export_raw"),
+    path("sessions/<int:session_id>/session.fit", views.export_fit, name="export_fit"),
     path("sessions/<int:session_id>/notes/", views.session_notes, name="session_notes"),
     path("sessions/upload/", views.upload, name="session_upload"),
     path("sessions/<int:session_id>/upload/", views.upload_status, name="upload_status"),

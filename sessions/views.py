@@ -127,7 +127,7 @@ def stride_trace(request: HttpRequest, session_id: int, stride_id: int) -> JsonR
                          "knee_elevation_deg": stride.knee_elevation_deg, "quality": stride.quality})
 
 
-def _csv_attachment(response: HttpResponse | StreamingHttpResponse, name: str):
+def _attachment(response: HttpResponse | StreamingHttpResponse, name: str):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -135,15 +135,23 @@ def _csv_attachment(response: HttpResponse | StreamingHttpResponse, name: str):
 @login_required
 def export_strides(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(visible_sessions(request.user), pk=session_id)
-    return _csv_attachment(HttpResponse(services.strides_csv(session), content_type="text/csv"),
+    return _attachment(HttpResponse(services.strides_csv(session), content_type="text/csv"),
                            f"strides-{session.pk}.csv")
+
+
+@login_required
+def export_fit(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The session as a FIT activity, for Garmin Connect, Strava, GoldenCheetah, Runalyze."""
+    session = get_object_or_404(visible_sessions(request.user), pk=session_id)
+    return _attachment(HttpResponse(services.session_fit(session), content_type="application/vnd.ant.fit"),
+                           f"stridesite-{session.pk}.fit")
 
 
 @login_required
 def export_raw(request: HttpRequest, session_id: int) -> StreamingHttpResponse:
     """SPEC §4 CSV, streamed: a 2-hour session is ~1.4 million rows."""
     session = get_object_or_404(visible_sessions(request.user), pk=session_id)
-    return _csv_attachment(StreamingHttpResponse(services.raw_csv_lines(session), content_type="text/csv"),
+    return _attachment(StreamingHttpResponse(services.raw_csv_lines(session), content_type="text/csv"),
                            f"raw-{session.pk}.csv")
 
 

@@ -40,6 +40,7 @@ def queued():
     HUEY.immediate = True
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections left in a transaction
 def test_the_request_stores_the_file_and_returns_before_reading_it(world, login, queued):
     client = login(world.alice.user)
     response = _upload(client)
@@ -102,6 +103,7 @@ def test_only_who_may_see_the_session_sees_its_upload(world, login, queued):
     assert login(world.coach_a).get(url).status_code == 200  # her coach
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections left in a transaction
 def test_a_session_deleted_before_its_file_was_read_takes_the_file_along(world, login, queued):
     client = login(world.alice.user)
     _upload(client)
