@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ingest",
     "metrics",
     "audit.apps.AuditConfig",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("athletes.urls")),
     path("", include("sessions.urls")),
     path("", include("audit.urls")),
+    path("", include("api.urls")),
 ]

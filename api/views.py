@@ -1,0 +1,30 @@
+"""The API tokens page: make a token (shown once), see when each was last used, revoke one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from api.models import PersonalToken
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    new = None
+    if request.method == "POST":
+        _, new = PersonalToken.issue(request.user, request.POST.get("name", "").strip())
+    return render(request, "api/tokens.html", {"tokens": request.user.api_tokens.all(), "new": new})
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(PersonalToken, pk=token_id, user=request.user, revoked_at__isnull=True)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    messages.success(request, f"Token “{token.name}” revoked: it no longer opens the API.")
+    return redirect("api_tokens")
