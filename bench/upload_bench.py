@@ -6,7 +6,8 @@ until the strides are stored, memory, and another user's page latency meanwhile.
 The file is a 5-minute simulated recording at 200 Hz repeated (gzip-compressed unless --plain),
 sent as the upload page sends it: in parts, then a finishing request that queues the work.
 daphne runs on core 0 with the measuring client; the worker (`manage.py run_huey`) on core 1,
-where its reader thread and its engine share the core with nothing else.
+where its reader thread and its engine share the core with nothing else (`--worker-cpus 0,1`
+lets it use both).
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=120)
     parser.add_argument("--plain", action="store_true", help="upload plain CSV, not gzip")
     parser.add_argument("--whole", action="store_true", help="post the form whole, as a page without script")
+    parser.add_argument("--worker-cpus", default="1", help="taskset list for the worker (default: core 1)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.sqlite3"
@@ -145,7 +147,7 @@ def main() -> None:
         port = free_port()
         server = start_server(db, port)
         subprocess.run(["taskset", "-pc", "0", str(server.pid)], check=True, capture_output=True)
-        worker = subprocess.Popen(["taskset", "-c", "1", sys.executable, "manage.py", "run_huey"], cwd=ROOT,
+        worker = subprocess.Popen(["taskset", "-c", args.worker_cpus, sys.executable, "manage.py", "run_huey"], cwd=ROOT,
                                   env=server_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         subprocess.run(["taskset", "-pc", "0", str(os.getpid())], check=True, capture_output=True)
         runner, coach = login_cookie(db, "runner1"), login_cookie(db, "coach")

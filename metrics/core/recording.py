@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import IO
 
 import numpy as np
 import pyarrow as pa
+from isal import igzip
 from pyarrow import csv as pacsv
 
 SENSORS = ("left_thigh", "left_shank", "right_thigh", "right_shank")
@@ -40,7 +40,8 @@ def open_recording(path: str | Path) -> IO[bytes]:
     """A recorded file for `read_blocks`, gzip-compressed or not (told by its first bytes)."""
     with open(path, "rb") as handle:
         compressed = handle.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if compressed else open(path, "rb")  # noqa: SIM115 — the caller closes it
+    # ISA-L's gzip (python-isal) inflates four times as fast as the standard library's.
+    return igzip.open(path, "rb") if compressed else open(path, "rb")  # noqa: SIM115 — the caller closes it
 
 
 def read_csv(source: str | Path | IO[str] | IO[bytes]) -> Recording:
