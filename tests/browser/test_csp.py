@@ -12,8 +12,8 @@ document.addEventListener('securitypolicyviolation',
     (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));"""
 
 COACH_PAGES = ["/coach/", "/squads/1/", "/squads/1/overview/", "/squads/1/compare/?runner=1&runner=2",
-               "/runners/1/", "/runners/1/zones/", "/live/squad/1/", "/live/runner/1/"]
-RUNNER_PAGES = ["/me/", "/me/profile/", "/runners/1/trends/", "/sessions/upload/"]
+               "/runners/1/", "/runners/1/zones/", "/live/squad/1/", "/live/runner/1/", "/me/api-tokens/"]
+RUNNER_PAGES = ["/me/", "/me/profile/", "/runners/1/trends/", "/sessions/upload/", "/me/api-tokens/"]
 
 
 def _violations(page, base_url: str, path: str) -> list[str]:

@@ -138,3 +138,21 @@ def test_markup_in_a_runners_name_stays_text_in_the_charts(demo_server, demo_db,
         assert any('<a href="https://evil.example/">Mallory</a>' in text for text in legend), legend
     finally:
         rename(original)
+
+
+def test_runner_makes_an_api_token_and_reads_her_sessions_with_it(demo_server, page_at):
+    base_url, password = demo_server
+    page = page_at(1280, 800)
+    _login(page, base_url, "runner1", password)
+    page.click("header >> text=API")
+    page.fill("#token-name", "my notebook")
+    page.click("text=Make a token")
+    token = page.locator("#token-value").inner_text()
+    screenshot(page, "api-token-made")
+    bearer = {"Authorization": f"Bearer {token}"}
+    answer = page.request.get(f"{base_url}/api/v1/sessions?limit=2", headers=bearer)
+    assert answer.status == 200 and answer.json()["count"] >= 3 and len(answer.json()["items"]) == 2
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("text=Revoke")
+    page.wait_for_selector("text=revoked")
+    assert page.request.get(f"{base_url}/api/v1/sessions", headers=bearer).status == 401
