@@ -143,11 +143,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Names this installation's channels, groups and task queue on a shared Redis: a Redis database
+# number does not separate Pub/Sub, so two installations on one Redis would hear each other.
+INSTALLATION_NAME = env.str("INSTALLATION_NAME", default="stridesite")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": INSTALLATION_NAME},
         }
     }
 else:
@@ -158,7 +161,7 @@ else:
 # `manage.py run_huey` (the demo starts one). TASKS_IMMEDIATE=1 runs each task inside the
 # request that queued it (the unit tests).
 HUEY = {
-    "name": env.str("TASK_QUEUE_NAME", default="stridesite"),
+    "name": INSTALLATION_NAME,
     "immediate": env.bool("TASKS_IMMEDIATE", default=False),
     "results": False,
     # An idle worker looks for work every 0.1 s, backing off to once a second (huey's default

@@ -45,3 +45,28 @@ async def test_a_tablet_on_process_b_sees_strides_ingested_on_process_a(tmp_path
     assert {s["runner"] for s in strides} <= {1, 2, 3, 4, 5, 6, 7, 8}
     assert all(s["stride"]["kickback_deg"] > 60 for s in strides)
     assert all(s["status"] in ("streaming", "leggings disconnected", "station offline") for s in statuses)
+
+
+async def test_two_installations_on_one_redis_do_not_hear_each_other():
+    """INSTALLATION_NAME prefixes every group and channel: a message sent to a group by one
+    installation never reaches the same group of another on the same Redis."""
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+    from django.conf import settings
+
+    assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] == settings.INSTALLATION_NAME
+    hosts = [os.environ["REDIS_URL"]]
+    ours, theirs, ours_too = (RedisPubSubChannelLayer(hosts=hosts, prefix=name)
+                              for name in ("club-a", "club-b", "club-a"))
+    try:
+        board = await ours.new_channel()
+        await ours.group_add("squad-1", board)
+        await theirs.group_send("squad-1", {"type": "tick", "from": "club-b"})
+        await ours_too.group_send("squad-1", {"type": "tick", "from": "club-a"})
+        async with asyncio.timeout(5):
+            assert (await ours.receive(board))["from"] == "club-a"
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(1):
+                await ours.receive(board)
+    finally:
+        for layer in (ours, theirs, ours_too):
+            await layer.flush()
