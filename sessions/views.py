@@ -192,8 +192,9 @@ def squad_overview(request: HttpRequest, squad_id: int) -> HttpResponse:
     for runner in squad.members.order_by("display_name"):
         sessions = session_medians(runner, limit=10)
         last = sessions[0] if sessions else {}
-        rows.append({"runner": runner, "sessions": len(sessions), "last": last,
-                     "flag": last.get("symmetry") is not None and abs(last["symmetry"]) > SYMMETRY_FLAG_PCT})
+        size = abs(last["symmetry"]) if last.get("symmetry") is not None else None
+        rows.append({"runner": runner, "sessions": len(sessions), "last": last, "symmetry_size": size,
+                     "flag": size is not None and size > SYMMETRY_FLAG_PCT})
     return render(request, "sessions/squad_overview.html", {"squad": squad, "rows": rows})
 
 

@@ -204,3 +204,12 @@ def test_a_long_pause_inside_a_file_is_stored_exactly(world, login):
     assert len(times) == 800
     assert times[299] == pytest.approx(1.495) and times[300] == pytest.approx(1002.0)
     assert times == sorted(times)
+
+
+def test_the_overview_shows_a_zero_and_sorts_symmetry_by_its_size(world, login, uploaded):
+    uploaded.strides.update(kickback_zone="above", kickback_symmetry_pct=-7.5)
+    page = login(world.coach_a).get(reverse("squad_overview", args=[world.squad_a.pk])).text
+    alice = page.split("Alice</a>")[1].split("</tr>")[0]
+    cells = [cell.split(">", 1)[1].split("</td>")[0] for cell in alice.split("<td")[1:]]
+    assert cells[3] == "0"  # no stride in the kickback zone: 0 %, not an empty cell
+    assert 'data-value="7.5"' in alice and "-7.5 ⚠" in alice  # sorted by size, shown with its sign
