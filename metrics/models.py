@@ -85,12 +85,6 @@ class StrideRecord(models.Model):
             "trace": stride.trace, "quality": stride.quality, "low_quality": stride.low_quality,
         }
 
-    @classmethod
-    def from_stride(cls, session: RunSession, stride: Stride) -> StrideRecord:
-        values = cls._values(session, stride)
-        values["session"] = session
-        return cls(**values)
-
 
 class ZoneOverride(models.Model):
     """A coach's target zone for one runner, pace band and metric. The newest row wins;

@@ -28,9 +28,7 @@ CHUNK_SAMPLES = 4000  # 20 s at 200 Hz: a 2-hour upload is 360 rows, not 3,600
 def session_from_recording(runner: RunnerProfile, recording: Recording, notes: str = "") -> RunSession:
     """Store an uploaded recording as a session: raw chunks, then the engine's strides."""
     rate = round(estimate_sample_rate(recording.t))
-    indices = np.rint((recording.t - recording.t[0]) * rate).astype(np.int64)
-    keep = np.concatenate([[True], np.diff(indices) > 0]) & np.isfinite(recording.imu).all(axis=1)
-    indices, raw = indices[keep], quantise(recording.imu[keep], *UPLOAD_RANGES)
+    indices, raw = stored_samples(recording, rate, float(recording.t[0]))
     started = timezone.now()
     session = RunSession.objects.create(
         runner=runner, started_at=started, ended_at=started + timedelta(seconds=indices[-1] / rate),
@@ -42,6 +40,17 @@ def session_from_recording(runner: RunnerProfile, recording: Recording, notes: s
     strides, _ = analyze(stored, body_of(runner), zones=zone_table_for(runner), sample_rate=rate)
     StrideRecord.store(session, strides)
     return session
+
+
+def stored_samples(recording: Recording, rate: int, t0: float,
+                   after: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """The rows an uploaded recording keeps, as sample indices at `rate` from `t0` and int16
+    samples (UPLOAD_RANGES): every IMU value finite, the first of two rows on one instant, and
+    none at or before index `after` (the last one kept from an earlier block)."""
+    indices = np.rint((recording.t - t0) * rate).astype(np.int64)
+    rises = np.diff(np.concatenate([[after], indices])) > 0
+    keep = rises & np.isfinite(recording.imu).all(axis=1)
+    return indices[keep], quantise(recording.imu[keep], *UPLOAD_RANGES)
 
 
 def raw_chunks(session: RunSession, indices: np.ndarray, raw: np.ndarray) -> list[RawChunk]:

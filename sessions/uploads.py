@@ -22,13 +22,13 @@ from django.db import reset_queries, transaction
 from django.utils import timezone
 
 from athletes.models import RunnerProfile
-from ingest.protocol.ble import lsb, quantise
+from ingest.protocol.ble import lsb
 from metrics.core import RecordingError, StrideEngine
 from metrics.core.engine import estimate_sample_rate
 from metrics.core.recording import open_recording, read_blocks
 from metrics.models import StrideRecord, body_of, zone_table_for
 from sessions.models import RawChunk, RunSession, Upload
-from sessions.services import UPLOAD_RANGES, raw_chunks
+from sessions.services import UPLOAD_RANGES, raw_chunks, stored_samples
 
 log = logging.getLogger(__name__)
 MIN_SAMPLES = 200
@@ -159,10 +159,7 @@ def _read(upload: Upload, handle) -> None:
                 raise RecordingError(f"line {line}: too few samples to tell the sample rate")
             t0 = float(block.t[0])
             engine = StrideEngine(body_of(runner), zones=zone_table_for(runner), sample_rate=rate)
-        indices = np.rint((block.t - t0) * rate).astype(np.int64)
-        rises = np.diff(np.concatenate([[last], indices])) > 0  # two rows on one instant: the first
-        keep = rises & np.isfinite(block.imu).all(axis=1)
-        indices, raw = indices[keep], quantise(block.imu[keep], *UPLOAD_RANGES)
+        indices, raw = stored_samples(block, rate, t0, after=last)
         if not len(indices):
             continue
         strides = engine.feed(indices / rate, raw * lsb(*UPLOAD_RANGES))

@@ -33,13 +33,22 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
                    "upload": Upload.objects.filter(session=session).first()})
 
 
+UPLOADED = "Uploaded. It is analysed in the background: this page follows it."
+
+
+def _uploader(request: HttpRequest):
+    """The signed-in runner: only runners upload their recordings."""
+    runner = getattr(request.user, "runner", None)
+    if runner is None:
+        raise PermissionDenied("Only runners upload their recordings.")
+    return runner
+
+
 @login_required
 @require_POST
 def upload_start(request: HttpRequest) -> JsonResponse:
     """A file about to be sent in parts (upload.js): its session, and where the parts go."""
-    runner = getattr(request.user, "runner", None)
-    if runner is None:
-        raise PermissionDenied("Only runners upload their recordings.")
+    runner = _uploader(request)
     try:
         upload = uploads.begin(runner, request.POST.get("name", ""), int(request.POST.get("size", "0")),
                                request.POST.get("notes", ""))
@@ -76,7 +85,7 @@ def upload_finish(request: HttpRequest, upload_id: int) -> JsonResponse:
         uploads.finish(upload)
     except (RecordingError, uploads.UploadRefused) as error:
         return JsonResponse({"error": str(error)}, status=400)
-    messages.success(request, "Uploaded. It is analysed in the background: this page follows it.")
+    messages.success(request, UPLOADED)
     return JsonResponse({"url": reverse("session_detail", args=[upload.session_id])})
 
 
@@ -136,7 +145,7 @@ def _attachment(response: HttpResponse | StreamingHttpResponse, name: str):
 def export_strides(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(visible_sessions(request.user), pk=session_id)
     return _attachment(HttpResponse(services.strides_csv(session), content_type="text/csv"),
-                           f"strides-{session.pk}.csv")
+                       f"strides-{session.pk}.csv")
 
 
 @login_required
@@ -144,7 +153,7 @@ def export_fit(request: HttpRequest, session_id: int) -> HttpResponse:
     """The session as a FIT activity, for Garmin Connect, Strava, GoldenCheetah, Runalyze."""
     session = get_object_or_404(visible_sessions(request.user), pk=session_id)
     return _attachment(HttpResponse(services.session_fit(session), content_type="application/vnd.ant.fit"),
-                           f"stridesite-{session.pk}.fit")
+                       f"stridesite-{session.pk}.fit")
 
 
 @login_required
@@ -152,18 +161,16 @@ def export_raw(request: HttpRequest, session_id: int) -> StreamingHttpResponse:
     """SPEC §4 CSV, streamed: a 2-hour session is ~1.4 million rows."""
     session = get_object_or_404(visible_sessions(request.user), pk=session_id)
     return _attachment(StreamingHttpResponse(services.raw_csv_lines(session), content_type="text/csv"),
-                           f"raw-{session.pk}.csv")
+                       f"raw-{session.pk}.csv")
 
 
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
-    runner = getattr(request.user, "runner", None)
-    if runner is None:
-        raise PermissionDenied("Only runners upload their recordings.")
+    runner = _uploader(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         session = uploads.accept(runner, form.cleaned_data["file"], form.cleaned_data["notes"])
-        messages.success(request, "Uploaded. It is analysed in the background: this page follows it.")
+        messages.success(request, UPLOADED)
         return redirect("session_detail", session_id=session.pk)
     return render(request, "sessions/upload.html", {"form": form}, status=400 if form.errors else 200)
 

@@ -34,7 +34,7 @@ def test_strides_are_stored_with_their_zones():
     session = make_session(runner)
     sim = simulate([Phase("stand", 3.0), Phase("run", 15.0, 3.5)], sample_rate=100, seed=2)
     strides, _ = analyze(recording_of(sim), body_of(sim), zones=zone_table_for(runner))
-    StrideRecord.objects.bulk_create(StrideRecord.from_stride(session, s) for s in strides)
+    StrideRecord.store(session, strides)
     assert session.strides.count() == len(strides) > 15
     first = session.strides.first()
     assert first.kickback_zone in {"below", "in", "above"}
