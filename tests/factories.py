@@ -64,3 +64,28 @@ def make_session(runner: RunnerProfile, minutes_ago: int = 60, **extra) -> RunSe
     return RunSession.objects.create(
         runner=runner, started_at=started, ended_at=started + timedelta(minutes=30), **extra
     )
+
+
+def recording_csv(seconds: float = 25.0, speed: float = 3.6) -> str:
+    """A SPEC §4 CSV of a simulated runner standing 3 s, then running (200 Hz)."""
+    import io
+
+    import numpy as np
+
+    from metrics.core import Recording, write_csv
+    from metrics.simulator import SENSORS, Phase, simulate
+
+    sim = simulate([Phase("stand", 3.0), Phase("run", seconds, speed)], sample_rate=200, seed=3)
+    buffer = io.StringIO()
+    write_csv(Recording(sim.t, np.column_stack([sim.imu[s] for s in SENSORS])), buffer)
+    return buffer.getvalue()
+
+
+def make_uploaded_session(runner: RunnerProfile, notes: str = "") -> RunSession:
+    """`recording_csv` stored as the runner's uploaded session, strides and all."""
+    import io
+
+    from metrics.core import read_csv
+    from sessions.services import session_from_recording
+
+    return session_from_recording(runner, read_csv(io.StringIO(recording_csv())), notes=notes)

@@ -1,7 +1,6 @@
 """The read-only JSON API: personal tokens made and revoked on their page, SPEC §8 through a
 token (its owner's reads, nothing more), pagination, and an OpenAPI document that validates."""
 
-import io
 
 import pytest
 from django.test import Client
@@ -9,6 +8,7 @@ from django.urls import reverse
 from openapi_spec_validator import validate
 
 from api.models import PersonalToken
+from tests.factories import make_uploaded_session
 
 
 def _bearer(token: str) -> Client:
@@ -17,11 +17,7 @@ def _bearer(token: str) -> Client:
 
 @pytest.fixture
 def uploaded(world):
-    from metrics.core import read_csv
-    from sessions.services import session_from_recording
-    from tests.sessions.test_history import _csv_bytes
-
-    return session_from_recording(world.alice, read_csv(io.StringIO(_csv_bytes().decode())))
+    return make_uploaded_session(world.alice)
 
 
 def test_a_token_is_made_shown_once_used_and_revoked(world, login, uploaded):

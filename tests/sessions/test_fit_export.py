@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from metrics.models import StrideRecord
+from tests.factories import make_uploaded_session
 
 
 def _frames(data: bytes) -> list:
@@ -18,11 +19,7 @@ def _frames(data: bytes) -> list:
 
 @pytest.fixture
 def session(world):
-    from metrics.core import read_csv
-    from sessions.services import session_from_recording
-    from tests.sessions.test_history import _csv_bytes
-
-    return session_from_recording(world.alice, read_csv(io.StringIO(_csv_bytes().decode())))
+    return make_uploaded_session(world.alice)
 
 
 def test_every_stride_comes_back_from_an_independent_reader(world, login, session):

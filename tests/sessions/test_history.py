@@ -8,30 +8,24 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from metrics.core import Recording, analyze, read_csv, write_csv
+from metrics.core import Recording, analyze, read_csv
 from metrics.models import ZoneOverride, body_of
 from metrics.simulator import SENSORS, Phase, simulate
 from sessions.models import RawChunk, RunSession
 from sessions.services import session_from_recording
-
-
-def _csv_bytes(seconds=25.0, speed=3.6) -> bytes:
-    sim = simulate([Phase("stand", 3.0), Phase("run", seconds, speed)], sample_rate=200, seed=3)
-    buffer = io.StringIO()
-    write_csv(Recording(sim.t, np.column_stack([sim.imu[s] for s in SENSORS])), buffer)
-    return buffer.getvalue().encode()
+from tests.factories import make_uploaded_session, recording_csv
 
 
 @pytest.fixture
 def uploaded(world):
-    recording = read_csv(io.StringIO(_csv_bytes().decode()))
-    return session_from_recording(world.alice, recording, notes="track")
+    return make_uploaded_session(world.alice, notes="track")
 
 
 def test_a_runner_uploads_a_recording_and_sees_its_strides(world, login):
     client = login(world.alice.user)
     response = client.post(reverse("session_upload"),
-                           {"file": SimpleUploadedFile("run.csv", _csv_bytes()), "notes": "intervals"})
+                           {"file": SimpleUploadedFile("run.csv", recording_csv().encode()),
+                            "notes": "intervals"})
     session = RunSession.objects.get(source="upload")
     assert response.status_code == 302 and response.url == reverse("session_detail", args=[session.pk])
     assert session.strides.count() > 40 and session.chunks.exists() and session.notes == "intervals"
@@ -40,7 +34,7 @@ def test_a_runner_uploads_a_recording_and_sees_its_strides(world, login):
 
 
 def test_a_malformed_upload_names_the_line_and_stores_nothing(world, login):
-    lines = _csv_bytes().decode().splitlines()
+    lines = recording_csv().splitlines()
     lines[7] = lines[7].replace(",", ",x", 1)
     bad = SimpleUploadedFile("bad.csv", "\n".join(lines).encode())
     response = login(world.alice.user).post(reverse("session_upload"), {"file": bad})

@@ -3,31 +3,22 @@ block at a time; progress is visible, a fault anywhere fails the session with it
 nothing of the file, gzip reads like plain, and every denial of SPEC §8 holds."""
 
 import gzip
-import io
 from pathlib import Path
 
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from huey.contrib.djhuey import HUEY
 
-from metrics.core import Recording, write_csv
 from metrics.models import StrideRecord
-from metrics.simulator import SENSORS, Phase, simulate
 from sessions.models import RawChunk, RunSession, Upload
-
-
-def _csv(seconds: float = 25.0) -> str:
-    sim = simulate([Phase("stand", 3.0), Phase("run", seconds, 3.6)], sample_rate=200, seed=3)
-    buffer = io.StringIO()
-    write_csv(Recording(sim.t, np.column_stack([sim.imu[s] for s in SENSORS])), buffer)
-    return buffer.getvalue()
+from tests.factories import recording_csv
 
 
 def _upload(client, body: bytes | None = None, name: str = "run.csv"):
-    return client.post(reverse("session_upload"), {"file": SimpleUploadedFile(name, body or _csv().encode())})
+    body = body or recording_csv().encode()
+    return client.post(reverse("session_upload"), {"file": SimpleUploadedFile(name, body)})
 
 
 @pytest.fixture
@@ -63,7 +54,7 @@ def test_the_request_stores_the_file_and_returns_before_reading_it(world, login,
 
 
 def test_a_fault_deep_in_a_large_file_fails_the_session_with_its_line_and_keeps_nothing(world, login):
-    lines = _csv(60.0).splitlines()
+    lines = recording_csv(60.0).splitlines()
     assert len("\n".join(lines[:3000])) > 256 * 1024  # beyond what the request reads itself
     lines[4999] = lines[4999].replace(",", ",oops", 1)
     client = login(world.alice.user)
@@ -80,7 +71,7 @@ def test_a_fault_deep_in_a_large_file_fails_the_session_with_its_line_and_keeps_
 
 def test_a_gzip_file_gives_the_same_session_as_the_plain_one(world, login):
     client = login(world.alice.user)
-    text = _csv()
+    text = recording_csv()
     for name, body in (("run.csv", text.encode()), ("run.csv.gz", gzip.compress(text.encode()))):
         _upload(client, body, name)
     plain, packed = (list(s.strides.order_by("leg", "t_start").values_list("leg", "t_start", "kickback_deg"))
@@ -128,7 +119,7 @@ def test_a_file_sent_in_parts_becomes_a_session(world, login):
     """What upload.js does: parts of at most PART_BYTES, one sent twice (its answer was lost)."""
     from sessions import uploads
 
-    body = _csv().encode()
+    body = recording_csv().encode()
     client = login(world.alice.user)
     started = _start(client, body).json()
     assert started["part_bytes"] == uploads.PART_BYTES
@@ -147,7 +138,7 @@ def test_a_file_sent_in_parts_becomes_a_session(world, login):
 def test_parts_are_refused_out_of_order_too_large_or_incomplete(world, login):
     from sessions import uploads
 
-    body = _csv().encode()
+    body = recording_csv().encode()
     client = login(world.alice.user)
     started = _start(client, body).json()
     ahead = _part(client, started, 100, body[100:200])
@@ -173,7 +164,7 @@ def test_a_bad_file_sent_in_parts_is_refused_at_the_end_with_its_line(world, log
 
 
 def test_only_the_runner_who_started_an_upload_sends_its_parts(world, login):
-    body = _csv().encode()
+    body = recording_csv().encode()
     started = _start(login(world.alice.user), body).json()
     assert _part(Client(), started, 0, body[:10]).status_code == 302  # anonymous
     for intruder in (world.arno.user, world.coach_a, world.coach_b):
