@@ -59,9 +59,10 @@ class GapRuns:
     sums: np.ndarray  # (runs + 1, 3) running sums of (s⁶ away, s⁶ at an impact, impacts), 0 first
 
     @classmethod
-    def of(cls, filled: np.ndarray, offset: int, rate: float, impacts: np.ndarray) -> GapRuns:
-        edges = np.diff(np.concatenate([[0], filled.astype(np.int8), [0]]))
-        start, end = offset + np.flatnonzero(edges == 1), offset + np.flatnonzero(edges == -1)
+    def of(cls, runs: tuple[np.ndarray, np.ndarray], offset: int, rate: float,
+           impacts: np.ndarray) -> GapRuns:
+        """From the buffer's runs of filled samples, (start, end) indices into a buffer at `offset`."""
+        start, end = offset + runs[0], offset + runs[1]
         near = int(round(IMPACT_NEAR_S * rate))
         impacts = np.sort(impacts)
         first_after = np.searchsorted(impacts, start - near)

@@ -425,7 +425,7 @@ class _Segment:
         else:
             lead = int(round(FLIGHT_LEAD_S * rate))
             known_contacts = np.concatenate([waiting.start, waiting.end, self.anchors[leg].first + lead])
-            gaps = GapRuns.of(self.filled, off, rate, known_contacts)
+            gaps = GapRuns.of(self._runs(), off, rate, known_contacts)
             horizon = final | (self.end - waiting.end >= (REACH_S + HORIZON_S) * rate)
             settled = anchor(waiting.own, waiting.own_k, waiting.start, waiting.end, peak, self.anchors[leg],
                              gaps, rate, horizon)
