@@ -100,8 +100,6 @@ def receive(upload: Upload, offset: int, data: bytes) -> int:
 def finish(upload: Upload) -> None:
     """Every part is in: check the start of the file and queue the work, or refuse the file
     (RecordingError naming the line: nothing of it is kept)."""
-    from sessions.tasks import process_upload
-
     path = Path(upload.path)
     if upload.stage != Upload.Stage.RECEIVING or path.stat().st_size != upload.size_bytes:
         raise UploadRefused(f"the file is not complete: {path.stat().st_size} of {upload.size_bytes} bytes")
@@ -112,12 +110,19 @@ def finish(upload: Upload) -> None:
     except RecordingError:
         upload.session.delete()  # the file goes with it
         raise
+    _queue(upload)
+
+
+def _queue(upload: Upload) -> None:
+    from sessions.tasks import process_upload
+
     Upload.objects.filter(pk=upload.pk).update(stage=Upload.Stage.QUEUED, progress=0.0)
     process_upload(upload.pk)
 
 
 def accept(runner: RunnerProfile, uploaded: UploadedFile, notes: str = "") -> RunSession:
-    """A file posted whole (a form without script): stored, checked (`clean_file`) and queued."""
+    """A file posted whole (a form without script), its start already checked by the form's
+    `clean_file`: stored and queued."""
     upload = begin(runner, uploaded.name, uploaded.size, notes)
     if hasattr(uploaded, "temporary_file_path"):
         shutil.move(uploaded.temporary_file_path(), upload.path)
@@ -125,7 +130,7 @@ def accept(runner: RunnerProfile, uploaded: UploadedFile, notes: str = "") -> Ru
         with open(upload.path, "wb") as target:
             for piece in uploaded.chunks():
                 target.write(piece)
-    finish(upload)
+    _queue(upload)
     return upload.session
 
 
