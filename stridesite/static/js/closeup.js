@@ -12,8 +12,10 @@ const state = {zones: null, band: null, buffer: [], seen: new Set(), drawn: 0,
                range: {kickback: [Infinity, -Infinity], knee: [Infinity, -Infinity]}};
 
 function layout(title, unit) {
-  return {title: {text: title, font: {size: 18}}, margin: {l: 50, r: 10, t: 40, b: 40}, height: 300,
-          xaxis: {title: {text: "time in the session (s)"}}, yaxis: {title: {text: unit}}, legend: {orientation: "h"},
+  // The legend goes below the axis title, not over it (a horizontal legend sits where the title is).
+  return {title: {text: title, font: {size: 18}}, margin: {l: 60, r: 10, t: 40, b: 90}, height: 340,
+          xaxis: {title: {text: "time in the session (s)"}}, yaxis: {title: {text: unit}},
+          legend: {orientation: "h", y: -0.42, yanchor: "top"},
           paper_bgcolor: "#fff", plot_bgcolor: "#fff", shapes: []};
 }
 
