@@ -7,10 +7,11 @@ force is implausible, or whose accelerometer clipped) takes its offset k from th
 self-anchored strides of the same leg, one before and one after, through the integrated gyro
 φ that links them: θ = φ + k holds along φ, so k carries over unchanged wherever φ is exact.
 
-φ is not exact across a gap: nothing was observed there, and the fill's integral is a
-guess whose error grows with the cube of the gap's share of the stride (measured on real
-running kinematics through the forward IMU model, which err twice as much as the simulator:
-1.8° rms for 80 ms away from a foot strike, 5.5° at one, 0.3° for 40 ms; `bench/gap_bench.py`).
+φ is not exact across a gap: nothing was observed there, and the fill (the runner's previous
+stride, `resample.py`) is a guess whose error grows about with the cube of the gap's share of
+the stride (`bench/gap_bench.py`; the simulator, whose strides differ more from one to the
+next than the real kinematics through the forward IMU model, errs most and sets the figures:
+about 1° rms for 80 ms at 3.5 m/s away from a foot strike, 1.5° at one, 0.3° for 40 ms).
 So each anchor's contribution to a peak carries the variance of the gaps between the
 anchor's window and the peak, plus the drift of k with time, and the two are combined by
 inverse variance: a gap on one side of the peak is bridged from the other side. The
@@ -34,15 +35,15 @@ BASE_DEG = {"kickback": 1.0, "knee_elevation": 0.7}
 DRIFT_DEG_PER_S = 0.6  # k wanders between strides (residual bias, axis error): ~0.4° a stride
 REACH_S = 3.5  # anchors further away than this are not used (history kept: engine.KEEP_S)
 # rms error of one segment's angle integrated across a gap of FILL_REF of its stride: away from
-# foot strikes, and within IMPACT_NEAR_S of one, where the impact turns the segments fastest and
-# a fill errs three times as much (measured on real kinematics, bench/gap_bench.py). A gap at an
-# impact also costs at least IMPACT_FLOOR_DEG: its error has long tails (a few in a hundred
-# are five times the rms), so an angle carried across it is never trusted to better than that.
-FILL_RMS_DEG = 1.8
-FILL_IMPACT_RMS_DEG = 5.5
+# foot strikes, and within IMPACT_NEAR_S of one, where the segments turn fastest (bench/gap_bench.py,
+# the larger of simulator and real kinematics). A gap at an impact also costs at least
+# IMPACT_FLOOR_DEG: its error has long tails (one in a hundred is four times the rms), so an
+# angle carried across it is never trusted to better than that.
+FILL_RMS_DEG = 1.1
+FILL_IMPACT_RMS_DEG = 1.2
 FILL_REF = 0.11
 IMPACT_NEAR_S = 0.06
-IMPACT_FLOOR_DEG = 3.0
+IMPACT_FLOOR_DEG = 1.0
 SHORT_HOLE_SAMPLES = 2  # single lost instants of interleaved notifications: filled well anywhere
 WAIT_ABOVE_DEG = 1.5
 # Kickback is the difference of two segments whose fill errors are independent.

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from metrics.core import StrideEngine, analyze
+from metrics.core.resample import GridResampler
 from metrics.core.summary import summarize
 from metrics.simulator import SensorErrors, simulate, standard_session
 from tests.metrics.helpers import body_of, longest_gap_s, matches, recording_of, score
@@ -126,3 +127,23 @@ def test_streaming_equals_batch_with_runs_of_lost_instants():
     streamed.sort(key=lambda s: (s.leg, s.t_start))
     assert [s.to_dict() for s in streamed] == [s.to_dict() for s in batch]
     assert Counter(engine.skipped) == Counter(batch_skipped)
+
+
+def test_the_fill_is_the_same_however_the_samples_arrive():
+    t = np.arange(3000) / 200
+    values = np.column_stack([np.sin(2 * np.pi * t / 0.7) ** 9, np.cos(2 * np.pi * t / 0.7)]) * 300
+    keep = np.ones(len(t), dtype=bool)
+    for first in (700, 930, 1500, 1507, 2210):
+        keep[first: first + 9] = False
+    t, values = t[keep], values[keep]
+    whole = GridResampler(200).feed(t, values, final=True)
+    resampler, pieces, i = GridResampler(200), [], 0
+    for size in [1, 5, 2, 40, 3] * 1000:
+        if i >= len(t):
+            break
+        pieces += resampler.feed(t[i: i + size], values[i: i + size], final=i + size >= len(t))
+        i += size
+    np.testing.assert_array_equal(np.concatenate([c.samples for c in pieces], axis=1), whole[0].samples)
+    truth = np.column_stack([np.sin(2 * np.pi * np.arange(3000) / 140) ** 9,
+                             np.cos(2 * np.pi * np.arange(3000) / 140)]).T * 300
+    assert np.abs(whole[0].samples - truth).max() < 1.0  # a periodic signal comes back whole
