@@ -7,7 +7,7 @@ The file is a 5-minute simulated recording at 200 Hz repeated (gzip-compressed u
 sent as the upload page sends it: in parts, then a finishing request that queues the work.
 daphne runs on core 0 with the measuring client; the worker (`manage.py run_huey`) on core 1,
 where its reader thread and its engine share the core with nothing else (`--worker-cpus 0,1`
-lets it use both).
+lets it use both; `--alone` leaves out the other user loading pages meanwhile).
 """
 
 from __future__ import annotations
@@ -137,6 +137,7 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true", help="upload plain CSV, not gzip")
     parser.add_argument("--whole", action="store_true", help="post the form whole, as a page without script")
     parser.add_argument("--worker-cpus", default="1", help="taskset list for the worker (default: core 1)")
+    parser.add_argument("--alone", action="store_true", help="no other user loading pages meanwhile")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.sqlite3"
@@ -161,7 +162,8 @@ def main() -> None:
         during: list[float] = []
         stop = threading.Event()
         watch = threading.Thread(target=victim, args=(port, coach, stop, during))
-        watch.start()
+        if not args.alone:
+            watch.start()
         sending, returned, location = (post_whole if args.whole else send_file)(port, runner, path)
         queued = time.perf_counter()
         status_url = f"http://127.0.0.1:{port}{location}upload/"
@@ -177,7 +179,8 @@ def main() -> None:
             time.sleep(0.05)
         done = time.perf_counter()
         stop.set()
-        watch.join()
+        if not args.alone:
+            watch.join()
         worker_peak, server_peak = peak_mb(worker.pid), peak_mb(server.pid)
         for process in (worker, server):
             process.terminate()
@@ -190,6 +193,8 @@ def main() -> None:
     print(f"queued → strides stored: {done - queued:.2f} s = {data_s / (done - queued):,.0f}× real time")
     print(f"peak RSS: worker {worker_peak:.0f} MB, server {server_peak:.0f} MB")
     for label, times in (("before", before), ("during the upload and its analysis", during)):
+        if not times:
+            continue
         ms = np.array(times) * 1000
         print(f"another user's page {label}: p50 {np.percentile(ms, 50):.0f} ms, "
               f"p99 {np.percentile(ms, 99):.0f} ms ({len(ms)} pages)")

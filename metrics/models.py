@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.constants import OnConflict
 
 from athletes.models import RunnerProfile
@@ -55,19 +55,20 @@ class StrideRecord(models.Model):
         (a 2-hour upload holds 21,000 strides; `bulk_create` spent 3 s building them)."""
         if not strides:
             return
+        db = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy looks it up
         fields = [f for f in cls._meta.concrete_fields if not f.primary_key]
         json_fields = {f.name: f for f in fields if isinstance(f, models.JSONField)}
         on_conflict = OnConflict.IGNORE if ignore_conflicts else None
-        sql = (f"{connection.ops.insert_statement(on_conflict=on_conflict)} {cls._meta.db_table} "
-               f"({', '.join(connection.ops.quote_name(f.column) for f in fields)}) "
+        sql = (f"{db.ops.insert_statement(on_conflict=on_conflict)} {cls._meta.db_table} "
+               f"({', '.join(db.ops.quote_name(f.column) for f in fields)}) "
                f"VALUES ({', '.join(['%s'] * len(fields))}) "
-               f"{connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)}")
+               f"{db.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)}")
         rows = []
         for stride in strides:
             values = cls._values(session, stride)
-            rows.append([json_fields[f.name].get_db_prep_save(values[f.name], connection)
+            rows.append([json_fields[f.name].get_db_prep_save(values[f.name], db)
                          if f.name in json_fields else values[f.name] for f in fields])
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.executemany(sql, rows)
 
     @staticmethod

@@ -164,10 +164,11 @@ HUEY = {
     "name": INSTALLATION_NAME,
     "immediate": env.bool("TASKS_IMMEDIATE", default=False),
     "results": False,
-    # An idle worker looks for work every 0.1 s, backing off to once a second (huey's default
-    # backs off to 10 s: an upload would wait that long to start). Redis wakes it at once.
+    # An idle worker looks for work every 0.1 s, backing off to 5 times a second (huey's default
+    # backs off to 10 s: an upload would wait that long to start; each look is one SELECT on a
+    # local file). Redis wakes it at once.
     "consumer": {"workers": env.int("TASK_WORKERS", default=1), "worker_type": "thread",
-                 "initial_delay": 0.1, "backoff": 1.15, "max_delay": 1.0},
+                 "initial_delay": 0.1, "backoff": 1.15, "max_delay": 0.2},
     **({"huey_class": "huey.RedisHuey", "url": REDIS_URL} if REDIS_URL else
        {"huey_class": "huey.SqliteHuey",
         "filename": env.str("TASK_QUEUE_FILE", default=str(VAR_DIR / "tasks.sqlite3"))}),

@@ -106,7 +106,9 @@ def lsb(accel_range_g: float, gyro_range_dps: float) -> np.ndarray:
 
 def quantise(values: np.ndarray, accel_range_g: int, gyro_range_dps: int) -> np.ndarray:
     """(n, 24) physical values → int16 at the declared ranges (clipping at the rails)."""
-    return np.clip(np.round(values / lsb(accel_range_g, gyro_range_dps)), -32768, 32767).astype(np.int16)
+    scaled = values * (1.0 / lsb(accel_range_g, gyro_range_dps))
+    np.rint(scaled, out=scaled)
+    return np.clip(scaled, -32768, 32767, out=scaled).astype(np.int16)
 
 
 def control_start(rate_hz: int) -> bytes:
