@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from athletes.models import Invitation, Membership, RunnerProfile, Squad
 from ingest.models import Leggings
-from sessions.groups import runner_group
+from metrics.models import zone_table_for
+from sessions.groups import runner_group, squad_group
 
 
 def invitation_send(*, squad: Squad, email: str, invited_by, base_url: str) -> Invitation:
@@ -91,6 +92,15 @@ def _recheck_live_viewers(runner: RunnerProfile) -> None:
     async_to_sync(get_channel_layer().group_send)(
         runner_group(runner.pk), {"type": "access.revoked", "kind": "runner", "id": runner.pk}
     )
+
+
+def announce_zones(runner: RunnerProfile) -> None:
+    """Tell every live board and close-up watching the runner her zones as they now stand: the
+    bands are redrawn at once (the live engine takes them from the next stride on)."""
+    message = {"type": "live.zones", "runner": runner.pk, "zones": zone_table_for(runner).as_json()}
+    layer = get_channel_layer()
+    for group in [runner_group(runner.pk), *map(squad_group, runner.squads.values_list("pk", flat=True))]:
+        async_to_sync(layer.group_send)(group, message)
 
 
 def leggings_assign(*, leggings: Leggings, runner: RunnerProfile | None) -> None:

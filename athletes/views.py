@@ -278,7 +278,11 @@ def _masked(email: str) -> str:
 def runner_zones(request: HttpRequest, runner_id: int) -> HttpResponse:
     """A coach sets a runner's target zones per pace band; every change is kept as history."""
     runner = get_object_or_404(coached_runners(request.user), pk=runner_id)
-    form = ZoneForm(request.POST or None)
+    table = zone_table_for(runner)
+    band = request.GET.get("band") if request.GET.get("band") in PACE_BANDS else "steady"
+    metric = request.GET.get("metric") if request.GET.get("metric") == "knee_elevation" else "kickback"
+    low, high = table.band(band)[metric]
+    form = ZoneForm(request.POST or None, initial={"band": band, "metric": metric, "low": low, "high": high})
     if request.method == "POST" and form.is_valid():
         ZoneOverride.objects.create(runner=runner, set_by=request.user, **form.cleaned_data)
         data = form.cleaned_data
@@ -286,11 +290,12 @@ def runner_zones(request: HttpRequest, runner_id: int) -> HttpResponse:
                      squad=coached_squads(request.user).filter(members=runner).first(),
                      target=f"{runner.display_name}: {data['metric']} {data['band']} "
                             f"{data['low']:g}–{data['high']:g}")
-        messages.success(request, "Zone saved: it applies from the next stride on.")
+        transaction.on_commit(lambda: services.announce_zones(runner))
+        messages.success(request, "Zone saved: live boards show it now; strides use it from the next one on.")
         return redirect("runner_zones", runner_id=runner.pk)
-    table = zone_table_for(runner)
     bands = [(band, table.band(band)) for band in PACE_BANDS]
     history = runner.zone_overrides.select_related("set_by")[:50]
     return render(request, "athletes/runner_zones.html",
-                  {"runner": runner, "bands": bands, "form": form, "history": history},
+                  {"runner": runner, "bands": bands, "form": form, "history": history,
+                   "zones": table.as_json()},
                   status=400 if form.errors else 200)

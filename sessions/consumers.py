@@ -48,7 +48,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     `{"backfill": "squad"|"runner", "id": N}` (after a gap in a runner's event numbers).
 
     Messages out: `subscribed`, then `backfill` (every runner's last minute), then `tick`
-    (batched live events, each numbered per runner), `unsubscribed`, `error`.
+    (batched live events, each numbered per runner), `zones` (a coach changed a runner's
+    zones), `unsubscribed`, `error`.
     """
 
     async def connect(self) -> None:
@@ -137,6 +138,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def live_tick(self, message: dict) -> None:
         """A batch of numbered live events (strides, status) from an ingest connection."""
         await self.send_json({"type": "tick", "events": message["events"]})
+
+    async def live_zones(self, message: dict) -> None:
+        """A coach changed a runner's zones (athletes.services.announce_zones)."""
+        await self.send_json({"type": "zones", "runner": message["runner"], "zones": message["zones"]})
 
     async def access_revoked(self, message: dict) -> None:
         """Sent to a group when a viewer loses access: re-check and drop what is no longer allowed."""

@@ -17,7 +17,13 @@ from sessions import services, uploads
 from sessions.forms import UploadForm
 from sessions.models import Upload
 from sessions.summary import chart_data, session_medians, summarize
-from stridesite.permissions import coached_squads, deletable_sessions, visible_runners, visible_sessions
+from stridesite.permissions import (
+    coached_runners,
+    coached_squads,
+    deletable_sessions,
+    visible_runners,
+    visible_sessions,
+)
 
 SYMMETRY_FLAG_PCT = 5.0  # flag a runner whose last session's kickback differs L/R by more than this
 
@@ -118,7 +124,8 @@ def live_squad(request: HttpRequest, squad_id: int) -> HttpResponse:
 @login_required
 def live_runner(request: HttpRequest, runner_id: int) -> HttpResponse:
     runner = get_object_or_404(visible_runners(request.user), pk=runner_id)
-    return render(request, "sessions/live_runner.html", {"runner": runner})
+    coaches = coached_runners(request.user).filter(pk=runner.pk).exists()
+    return render(request, "sessions/live_runner.html", {"runner": runner, "may_edit_zones": coaches})
 
 
 @login_required

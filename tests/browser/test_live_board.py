@@ -24,8 +24,10 @@ def test_board_shows_every_runner_streaming(demo_server, page_at, width, height,
     assert page.locator("#connection").get_attribute("data-up") == "true"
     first = page.locator(".tile").first
     assert "spm" in first.locator(".cadence").inner_text()
-    word = first.locator("[data-metric=kickback] .zone-word").inner_text().lower()
-    assert word.rstrip("?") in ("below", "in", "above")  # "?" marks a low-quality stride (radio fades)
+    words = first.locator("[data-metric=kickback] .leg[data-zone] .zone-word").all_inner_texts()
+    assert words and all(w.lower().rstrip("?") in ("below", "in", "above") for w in words)  # "?": low quality
+    zone = first.locator("[data-metric=kickback] .zone")
+    assert zone.locator(".lo").inner_text() == str(round(float(zone.get_attribute("data-low"))))
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"live-board-{name}")
 
@@ -78,10 +80,100 @@ def test_a_low_quality_stride_is_faded_on_its_tile(demo_server, page_at):
     page.goto(f"{base_url}/live/squad/1/")
     page.wait_for_function("document.querySelectorAll('.tile').length === 8", timeout=20_000)
     seen = page.wait_for_function("""() => {
-        const box = document.querySelector('.metric[data-quality=low]');  // read in one go: it redraws
+        const box = document.querySelector('.leg[data-quality=low]');  // read in one go: it redraws
         if (!box) return null;
         const value = box.querySelector('.value');
         return {value: value.textContent, opacity: Number(getComputedStyle(value).opacity),
                 hollow: document.querySelectorAll('.dot.low').length}; }""", timeout=90_000).json_value()
     assert seen["value"].startswith("≈") and seen["opacity"] < 0.6 and seen["hollow"] >= 1
     screenshot(page, "live-board-low-quality")
+
+
+def test_a_zone_change_redraws_the_band_and_the_words_at_once(demo_server, page_at):
+    """The coach opens the zones from the close-up (prefilled with the zone as it stands), saves
+    a kickback zone every stride is above: the board's band, words and flag follow at once,
+    without a reload."""
+    base_url, password = demo_server
+    board = page_at(1280, 800)
+    _login(board, base_url, "coach", password)
+    board.goto(f"{base_url}/live/squad/1/")
+    board.wait_for_function(ALL_TILES_HAVE_A_STRIDE, timeout=60_000)
+    runner, band = board.evaluate("""() => { const r = [...window.stridesiteLive.runners.values()]
+        .sort((a, b) => a.name.localeCompare(b.name))[0]; return [r.id, r.band]; }""")
+    coach = page_at(1280, 800)
+    _login(coach, base_url, "coach", password)
+    coach.goto(f"{base_url}/live/runner/{runner}/")
+    coach.wait_for_function("document.getElementById('band').textContent !== '—'", timeout=30_000)
+    coach.locator("#edit-zones").click()
+    coach.wait_for_url("**/zones/**")
+    shown = coach.locator("select[name=band]").input_value()
+    low = coach.locator("input[name=low]").input_value()
+    high = coach.locator("input[name=high]").input_value()
+    assert float(low) < float(high)  # prefilled with the zone of the band the close-up showed
+    coach.select_option("select[name=band]", band)
+    coach.select_option("select[name=metric]", "kickback")
+    coach.fill("input[name=low]", "41")
+    coach.fill("input[name=high]", "42")
+    coach.click("#zone-form button[type=submit]")
+    assert "live boards show it now" in coach.locator(".messages").inner_text()
+    tile = f".tile[data-runner='{runner}']"
+    board.wait_for_function(f"""() => {{
+        const box = document.querySelector("{tile} [data-metric=kickback]");
+        const words = [...box.querySelectorAll('.leg[data-zone]')].map(l => l.dataset.zone);
+        return box.querySelector('.zone').dataset.low === '41' && words.length === 2
+            && words.every(w => w === 'above')
+            && document.querySelector("{tile}").dataset.flag === 'above'; }}""", timeout=10_000)
+    assert "Kickback" in board.locator(f"{tile} .flag").inner_text()
+    assert shown in ("easy", "steady", "tempo", "fast", "sprint")
+    screenshot(board, "live-board-zone-changed")
+
+
+def test_a_tile_is_flagged_only_when_most_recent_strides_are_out_and_stays_until_most_are_in(
+        demo_server, page_at):
+    """Hysteresis, through the board's own code on a runner of its own making: 4 of a leg's last
+    6 good strides out of zone raise the flag, one odd stride neither raises nor clears it, and
+    it clears when 2 or fewer of the last 6 are out; the pace band shown changes the same way."""
+    base_url, password = demo_server
+    page = page_at(1280, 800)
+    _login(page, base_url, "coach", password)
+    page.goto(f"{base_url}/live/squad/1/")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 8", timeout=20_000)
+    steps = page.evaluate("""() => {
+        const zones = {};
+        for (const band of ['easy', 'steady', 'tempo', 'fast', 'sprint'])
+            zones[band] = {kickback: [100, 120], knee_elevation: [40, 60]};
+        const runner = {strides: [], flags: {}, band: null, zones};
+        const kicks = [110, 130, 110, 130, 130, 130, 130, 110, 110, 110, 110];
+        const bands = ['steady', 'tempo', 'steady', 'tempo', 'tempo', 'tempo', 'tempo', 'steady',
+                       'steady', 'steady', 'steady'];
+        return kicks.map((kick, i) => {
+            const stride = {leg: 'left', t_start: i, kickback_deg: kick, knee_elevation_deg: 50,
+                            pace_band: bands[i], quality: {low: false}};
+            runner.strides.push(stride);
+            settle(runner, stride);
+            return [runner.flags['left:kickback'] || '', runner.band];
+        }); }""")
+    flags = [flag for flag, _ in steps]
+    assert flags == ["", "", "", "", "", "above", "above", "above", "above", "above", ""]
+    assert [band for _, band in steps] == ["steady"] * 5 + ["tempo"] * 5 + ["steady"]
+
+
+def test_a_runner_without_a_recent_stride_is_greyed_out(demo_server, page_at):
+    base_url, password = demo_server
+    page = page_at(1280, 800)
+    _login(page, base_url, "coach", password)
+    page.goto(f"{base_url}/live/squad/1/")
+    page.wait_for_function(ALL_TILES_HAVE_A_STRIDE, timeout=60_000)
+    seen = page.evaluate("""() => {   // one task: no stride can arrive in between
+        const runner = [...window.stridesiteLive.runners.values()][0];
+        runner.lastAt = Date.now() - 12_000;
+        ageTiles();
+        const metric = runner.tile.querySelector('.metric');
+        return {id: runner.id, stale: runner.tile.dataset.stale,
+                age: runner.tile.querySelector('.age').textContent,
+                opacity: Number(getComputedStyle(metric).opacity)}; }""")
+    assert seen["stale"] == "true" and seen["age"] == "last stride 12 s ago" and seen["opacity"] < 0.5
+    screenshot(page, "live-board-stale")
+    tile = f".tile[data-runner='{seen['id']}']"
+    page.wait_for_function(f"document.querySelector(\"{tile}\").dataset.stale === 'false'",
+                           timeout=10_000)  # its next stride brings it back

@@ -207,3 +207,13 @@ def test_the_overview_shows_a_zero_and_sorts_symmetry_by_its_size(world, login, 
     cells = [cell.split(">", 1)[1].split("</td>")[0] for cell in alice.split("<td")[1:]]
     assert cells[3] == "0"  # no stride in the kickback zone: 0 %, not an empty cell
     assert 'data-value="7.5"' in alice and "-7.5 ⚠" in alice  # sorted by size, shown with its sign
+
+
+def test_the_zone_form_starts_from_the_zone_as_it_stands(world, login):
+    client = login(world.coach_a)
+    url = reverse("runner_zones", args=[world.alice.pk])
+    client.post(url, {"band": "tempo", "metric": "knee_elevation", "low": 31, "high": 47})
+    form = client.get(url, {"band": "tempo", "metric": "knee_elevation"}).context["form"]
+    assert form.initial == {"band": "tempo", "metric": "knee_elevation", "low": 31, "high": 47}
+    default = client.get(url, {"band": "nonsense"}).context["form"].initial
+    assert (default["band"], default["metric"]) == ("steady", "kickback") and default["low"] < default["high"]

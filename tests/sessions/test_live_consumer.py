@@ -209,3 +209,26 @@ async def test_a_page_cannot_pile_up_subscriptions(world, monkeypatch):
     await communicator.send_json_to({"subscribe": "runner", "id": world.alice.pk})
     assert "at most 1 subscriptions" in (await communicator.receive_json_from())["error"]
     await communicator.disconnect()
+
+
+async def test_a_zone_change_reaches_the_boards_of_the_runner_at_once_and_no_other(world):
+    """The board redraws its zone band when a coach saves a zone (athletes.services.announce_zones);
+    a board of another squad hears nothing of it."""
+    mine, _ = await _connect(world.coach_a)
+    other, _ = await _connect(world.coach_b)
+    for communicator, squad in ((mine, world.squad_a), (other, world.squad_b)):
+        await communicator.send_json_to({"subscribe": "squad", "id": squad.pk})
+        await communicator.receive_json_from()  # subscribed
+        await communicator.receive_json_from()  # backfill
+    client = Client()
+    await database_sync_to_async(client.force_login)(world.coach_a)
+    url = f"/runners/{world.alice.pk}/zones/"
+    response = await database_sync_to_async(client.post)(
+        url, {"band": "tempo", "metric": "kickback", "low": 101, "high": 119})
+    assert response.status_code == 302
+    message = await mine.receive_json_from(timeout=2)
+    assert message["type"] == "zones" and message["runner"] == world.alice.pk
+    assert message["zones"]["tempo"]["kickback"] == [101, 119]
+    assert await other.receive_nothing(timeout=0.3)
+    await mine.disconnect()
+    await other.disconnect()

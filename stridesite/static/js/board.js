@@ -1,16 +1,31 @@
-/* Squad live board: one tile per runner, last stride against that runner's zones. */
+/* Squad live board: one tile per runner, each leg's last stride against that runner's zones,
+ * and a steady flag when most of a leg's recent strides are out of zone. */
 "use strict";
 
 const BOARD = document.getElementById("board");
 const SQUAD = Number(BOARD.dataset.squad);
-const TRAIL = 10;
+const METRICS = {kickback: "Kickback", knee_elevation: "Knee elevation"};
+const LEGS = {left: "L", right: "R"};
+const TRAIL = 10;          // strides per leg drawn on the bar
+const FLAG_OF = 6;         // a leg is flagged when FLAG_ON of its last FLAG_OF good strides are
+const FLAG_ON = 4;         // out of zone on one side, and cleared when FLAG_OFF or fewer are:
+const FLAG_OFF = 2;        // one odd stride neither raises nor clears it
+const STALE_S = 5;         // a last stride older than this is greyed out
 const SCALES = {kickback: [40, 160], knee_elevation: [0, 80]};
-const runners = new Map();   // id -> {name, status, zones, strides[], tile, dirty}
+const runners = new Map();   // id -> {name, status, zones, strides[], lastAt, flags, band, tile}
 const dirty = new Set();
 
 function pct(metric, value) {
   const [lo, hi] = SCALES[metric];
   return Math.max(0, Math.min(100, 100 * (value - lo) / (hi - lo)));
+}
+
+/* A stride against the runner's zones as they stand now (a coach may just have changed them), in
+ * the pace band the tile shows: the words, dots and flags always agree with the band drawn. */
+function zoneOf(runner, stride, metric) {
+  const [lo, hi] = runner.zones[runner.band || stride.pace_band][metric];
+  const value = stride[`${metric}_deg`];
+  return value < lo ? "below" : value > hi ? "above" : "in";
 }
 
 function tileFor(runner) {
@@ -20,32 +35,41 @@ function tileFor(runner) {
   tile.dataset.runner = runner.id;
   tile.innerHTML = `
     <div class="tile-head"><span class="name"></span><span class="status"></span></div>
-    <div class="tile-meta"><span class="cadence"></span><span class="band"></span><span class="sym"></span></div>
-    ${["kickback", "knee_elevation"].map((metric) => `
+    <div class="flag" aria-live="polite"></div>
+    <div class="tile-meta"><span class="cadence"></span><span class="band"></span><span class="sym"></span>
+      <span class="age"></span></div>
+    ${Object.entries(METRICS).map(([metric, label]) => `
       <div class="metric" data-metric="${metric}">
-        <div class="metric-label">${metric === "kickback" ? "Kickback" : "Knee elevation"}
-          <span class="value"></span><span class="zone-word"></span></div>
-        <div class="scale"><div class="zone"></div><div class="trail"></div><div class="marker"></div></div>
+        <div class="metric-label">${label}</div>
+        <div class="legs">${Object.entries(LEGS).map(([leg, letter]) => `
+          <span class="leg" data-leg="${leg}"><span class="leg-name">${letter}</span>
+            <span class="value"></span><span class="zone-word"></span></span>`).join("")}</div>
+        <div class="scale"><div class="zone"><span class="lo"></span><span class="hi"></span></div>
+          <div class="trail"></div><div class="marker" data-leg="left"></div>
+          <div class="marker" data-leg="right"></div></div>
       </div>`).join("")}`;
   BOARD.appendChild(tile);
   return tile;
 }
 
 function backfill(list) {
-  const seen = new Set();
   for (const data of list) {
-    seen.add(data.runner);
     let runner = runners.get(data.runner);
     if (!runner) {
-      runner = {id: data.runner, strides: []};
+      runner = {id: data.runner, strides: [], flags: {}, band: null};
       runners.set(data.runner, runner);
       runner.tile = tileFor(runner);
     }
     Object.assign(runner, {name: data.name, status: data.status, zones: data.zones,
-                           strides: data.strides.slice(-2 * TRAIL)});
+                           strides: data.strides.slice(-4 * TRAIL), flags: {}, band: null,
+                           lastAt: data.strides.length && data.age_s != null ? Date.now() - 1000 * data.age_s : null});
+    for (const stride of runner.strides) settle(runner, stride);
     dirty.add(runner.id);
   }
-  document.getElementById("empty").hidden = runners.size > 0;
+  const empty = document.getElementById("empty");
+  empty.textContent = "No runners in this squad yet.";
+  empty.hidden = runners.size > 0;
+  sortTiles();
   BOARD.classList.toggle("dense", runners.size > 12);   // up to 30 tiles on one tablet screen
   redraw();
 }
@@ -57,14 +81,72 @@ function onEvent(event) {
     const key = `${event.stride.leg}${event.stride.t_start}`;
     if (!runner.strides.some((s) => `${s.leg}${s.t_start}` === key)) {
       runner.strides.push(event.stride);
-      runner.strides = runner.strides.slice(-2 * TRAIL);
+      runner.strides = runner.strides.slice(-4 * TRAIL);
+      settle(runner, event.stride);
     }
     runner.status = "streaming";
+    runner.lastAt = Date.now();
   } else if (event.kind === "status") {
     runner.status = event.status;
   }
   dirty.add(runner.id);
+  sortTiles();
   redraw();
+}
+
+function onZones(message) {
+  const runner = runners.get(message.runner);
+  if (!runner) return;
+  runner.zones = message.zones;
+  runner.flags = {};
+  for (const stride of runner.strides) settle(runner, stride);
+  dirty.add(runner.id);
+  sortTiles();
+  redraw();
+}
+
+/* Update the shown pace band and the leg's flags, with hysteresis, after a new stride. */
+function settle(runner, stride) {
+  const recent = runner.strides.slice(-FLAG_OF).map((s) => s.pace_band);
+  const votes = recent.filter((band) => band === stride.pace_band).length;
+  if (runner.band === null || votes >= FLAG_ON) runner.band = stride.pace_band;
+  const legStrides = runner.strides.filter((s) => s.leg === stride.leg && !s.quality?.low).slice(-FLAG_OF);
+  for (const metric of Object.keys(METRICS)) {
+    const key = `${stride.leg}:${metric}`;
+    const count = (side) => legStrides.filter((s) => zoneOf(runner, s, metric) === side).length;
+    const current = runner.flags[key];
+    if (current && count(current) <= FLAG_OFF) delete runner.flags[key];
+    if (!runner.flags[key]) {
+      for (const side of ["above", "below"]) if (count(side) >= FLAG_ON) runner.flags[key] = side;
+    }
+  }
+}
+
+function flagText(runner) {
+  const parts = [];
+  for (const [metric, label] of Object.entries(METRICS)) {
+    for (const side of ["above", "below"]) {
+      const legs = Object.keys(LEGS).filter((leg) => runner.flags[`${leg}:${metric}`] === side);
+      if (legs.length) {
+        parts.push(`${side === "above" ? "▲" : "▼"} ${label} ${side === "above" ? "high" : "low"} ` +
+                   legs.map((leg) => LEGS[leg]).join("+"));
+      }
+    }
+  }
+  return parts.join(" · ");
+}
+
+function flagged(runner) {
+  const sides = new Set(Object.values(runner.flags));
+  return sides.size === 0 ? "" : sides.size === 1 ? [...sides][0] : "both";
+}
+
+/* Flagged runners first when the coach asks for it; otherwise the squad's order. */
+function sortTiles() {
+  const first = document.getElementById("offenders-first")?.checked;
+  const order = [...runners.values()].sort((a, b) =>
+    (first ? Number(!flagged(a)) - Number(!flagged(b)) : 0) || a.name.localeCompare(b.name));
+  order.forEach((runner, i) => { runner.tile.style.order = String(i); });
 }
 
 function draw() {
@@ -76,40 +158,76 @@ function draw() {
     const status = tile.querySelector(".status");
     status.textContent = runner.status;
     status.dataset.status = runner.status;
+    tile.dataset.flag = flagged(runner);
+    tile.querySelector(".flag").textContent = flagText(runner);
     tile.querySelector(".cadence").textContent = last ? `${Math.round(last.cadence_spm)} spm` : "— spm";
-    tile.querySelector(".band").textContent = last ? last.pace_band : "";
+    tile.querySelector(".band").textContent = runner.band || "";
     const sym = last?.symmetry_pct?.kickback;
     tile.querySelector(".sym").textContent = sym == null ? "L/R —" : `L/R ${sym > 0 ? "+" : ""}${sym.toFixed(1)}%`;
     tile.querySelector(".sym").classList.toggle("warn", sym != null && Math.abs(sym) > 5);
-    for (const metric of ["kickback", "knee_elevation"]) {
-      const box = tile.querySelector(`[data-metric="${metric}"]`);
-      if (!last) { box.querySelector(".value").textContent = "—"; continue; }
-      const [lo, hi] = runner.zones[last.pace_band][metric];
-      const zoneEl = box.querySelector(".zone");
-      zoneEl.style.left = `${pct(metric, lo)}%`;
-      zoneEl.style.width = `${pct(metric, hi) - pct(metric, lo)}%`;
-      const value = last[`${metric}_deg`];
-      const word = last.zone[metric];
-      const low = Boolean(last.quality?.low);  // too much lost to trust: faded, hollow, "≈"
-      box.dataset.zone = word;
-      box.dataset.quality = low ? "low" : "good";
-      box.title = low ? "Low quality: samples were lost in transmission around this stride" : "";
-      box.querySelector(".value").textContent =
-        `${low ? "≈" : ""}${Math.round(value)}° ${last.leg === "left" ? "L" : "R"}`;
-      box.querySelector(".zone-word").textContent = low ? `${word}?` : word;
-      box.querySelector(".marker").style.left = `${pct(metric, value)}%`;
-      box.querySelector(".trail").innerHTML = runner.strides.slice(-TRAIL).map((s) =>
-        `<i class="dot ${s.zone[metric]}${s.quality?.low ? " low" : ""}" ` +
-        `style="left:${pct(metric, s[`${metric}_deg`])}%"></i>`).join("");
-    }
+    for (const metric of Object.keys(METRICS)) drawMetric(runner, tile.querySelector(`[data-metric="${metric}"]`), metric);
     tile.dataset.updated = String(Date.now());
   }
   dirty.clear();
+  ageTiles();
+}
+
+function drawMetric(runner, box, metric) {
+  const last = runner.strides[runner.strides.length - 1];
+  const [lo, hi] = runner.zones[runner.band || last?.pace_band || "steady"][metric];
+  const zoneEl = box.querySelector(".zone");
+  zoneEl.style.left = `${pct(metric, lo)}%`;
+  zoneEl.style.width = `${pct(metric, hi) - pct(metric, lo)}%`;
+  zoneEl.dataset.low = String(lo);
+  zoneEl.dataset.high = String(hi);
+  zoneEl.querySelector(".lo").textContent = Math.round(lo);
+  zoneEl.querySelector(".hi").textContent = Math.round(hi);
+  for (const leg of Object.keys(LEGS)) {
+    const stride = runner.strides.filter((s) => s.leg === leg).pop();
+    const slot = box.querySelector(`.leg[data-leg="${leg}"]`);
+    const marker = box.querySelector(`.marker[data-leg="${leg}"]`);
+    marker.hidden = !stride;   // no stride yet: no marker pretending to be a value
+    if (!stride) {
+      slot.querySelector(".value").textContent = "—";
+      slot.querySelector(".zone-word").textContent = "";
+      delete slot.dataset.zone;
+      continue;
+    }
+    const value = stride[`${metric}_deg`];
+    const word = zoneOf(runner, stride, metric);
+    const low = Boolean(stride.quality?.low);  // too much lost to trust: faded, hollow, "≈"
+    slot.dataset.zone = word;
+    slot.dataset.quality = low ? "low" : "good";
+    slot.dataset.flag = runner.flags[`${leg}:${metric}`] || "";
+    slot.title = low ? "Low quality: samples were lost in transmission around this stride" : "";
+    slot.querySelector(".value").textContent = `${low ? "≈" : ""}${Math.round(value)}°`;
+    slot.querySelector(".zone-word").textContent = low ? `${word}?` : word;
+    marker.style.left = `${pct(metric, value)}%`;
+    marker.dataset.quality = slot.dataset.quality;
+  }
+  box.dataset.zone = box.querySelector(".leg[data-zone]")?.dataset.zone || "";
+  box.querySelector(".trail").innerHTML = Object.keys(LEGS).flatMap((leg) =>
+    runner.strides.filter((s) => s.leg === leg).slice(-TRAIL).map((s) =>
+      `<i class="dot ${leg} ${zoneOf(runner, s, metric)}${s.quality?.low ? " low" : ""}" ` +
+      `style="left:${pct(metric, s[`${metric}_deg`])}%"></i>`)).join("");
+}
+
+/* The age of each runner's last stride; values older than STALE_S (or from a runner whose
+ * leggings or station went away) are greyed out. */
+function ageTiles() {
+  const now = Date.now();
+  for (const runner of runners.values()) {
+    const age = runner.lastAt == null ? null : Math.max(0, Math.round((now - runner.lastAt) / 1000));
+    runner.tile.querySelector(".age").textContent = age == null ? "no stride yet" : `last stride ${age} s ago`;
+    runner.tile.dataset.stale = String(age == null || age > STALE_S || runner.status !== "streaming");
+  }
 }
 
 const redraw = everyFrame(draw);
+setInterval(ageTiles, 1000);
+document.getElementById("offenders-first")?.addEventListener("change", sortTiles);
 const feed = new LiveFeed("squad", SQUAD, {
-  backfill, event: onEvent,
+  backfill, event: onEvent, zones: onZones,
   connection: (up) => { document.getElementById("connection").dataset.up = up; },
 });
 window.stridesiteLive = {feed, runners};

@@ -7,7 +7,10 @@ const ROOT = document.getElementById("closeup");
 const RUNNER = Number(ROOT.dataset.runner);
 const WINDOW_STRIDES = 300;      // per leg, ~3.5 minutes
 const TRACE_POINTS = 250;        // 10 s at 25 Hz per series
-const COLORS = {left: "#1f3fbf", right: "#c2410c"};
+// Legs by shade and shape (left dark circles, right purple squares): blue and orange mean
+// below and above the zone everywhere in StrideSite, so they never mean a leg.
+const COLORS = {left: "#222222", right: "#7b2cbf"};
+const SYMBOLS = {left: "circle", right: "square"};
 const state = {zones: null, band: null, buffer: [], seen: new Set(), drawn: 0,
                range: {kickback: [Infinity, -Infinity], knee: [Infinity, -Infinity]}};
 
@@ -22,10 +25,12 @@ function layout(title, unit) {
 function figure(id, title) {
   // Traces: left, right (good strides), then left and right low-quality strides, hollow.
   const traces = ["left", "right"].map((leg) => ({x: [], y: [], name: leg, mode: "markers+lines",
-    line: {color: COLORS[leg], width: 1}, marker: {size: 7, color: COLORS[leg]}}));
+    line: {color: COLORS[leg], width: 1}, marker: {size: 7, color: COLORS[leg], symbol: SYMBOLS[leg]},
+    hovertemplate: `${leg} · %{y:.1f}° at %{x:.1f} s<extra></extra>`}));
   for (const leg of ["left", "right"]) {
     traces.push({x: [], y: [], name: `${leg} · low quality`, mode: "markers",
-                 marker: {size: 8, color: COLORS[leg], symbol: "circle-open", opacity: 0.6}});
+                 marker: {size: 8, color: COLORS[leg], symbol: `${SYMBOLS[leg]}-open`, opacity: 0.6},
+                 hovertemplate: `${leg} · low quality · %{y:.1f}° at %{x:.1f} s<extra></extra>`});
   }
   Plotly.newPlot(id, traces, layout(title, "degrees"), {displayModeBar: false, responsive: true});
 }
@@ -42,6 +47,8 @@ function shadeZones(band, widened) {
   if (!state.zones || (band === state.band && !widened)) return;
   state.band = band;
   document.getElementById("band").textContent = band;
+  const edit = document.getElementById("edit-zones");
+  if (edit) edit.search = `?band=${band}`;
   for (const [id, metric] of [["kickback", "kickback"], ["knee", "knee_elevation"]]) {
     const [lo, hi] = state.zones[band][metric];
     const [min, max] = state.range[id];
@@ -115,6 +122,10 @@ const feed = new LiveFeed("runner", RUNNER, {
   event: (event) => {
     if (event.kind === "stride") addStride(event.stride);
     else document.getElementById("status").textContent = event.status;
+  },
+  zones: (message) => {   // a coach changed the zones: redraw the band at once
+    state.zones = message.zones;
+    if (state.band) shadeZones(state.band, true);
   },
   connection: (up) => { document.getElementById("connection").dataset.up = up; },
 });
