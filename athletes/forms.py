@@ -22,13 +22,32 @@ class StationForm(forms.Form):
 
 
 class AssignLeggingsForm(forms.Form):
+    """Which runner wears which leggings. Taking a pair from the runner who has it needs the
+    coach to say so (`take`): the form says whose they are and asks again."""
+
     leggings = forms.ModelChoiceField(queryset=None)
     runner = forms.ModelChoiceField(queryset=None, required=False, empty_label="— unassigned —")
+    take = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, leggings_qs, runner_qs, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["leggings"].queryset = leggings_qs
+        self.fields["leggings"].queryset = leggings_qs.select_related("runner")
+        self.fields["leggings"].label_from_instance = lambda pair: (
+            f"{pair.serial} — worn by {pair.runner.display_name}" if pair.runner else f"{pair.serial} — free")
         self.fields["runner"].queryset = runner_qs
+
+    def clean(self) -> dict:
+        data = super().clean()
+        pair, runner = data.get("leggings"), data.get("runner")
+        holder = pair.runner if pair is not None else None
+        if holder is not None and holder != runner and not data.get("take"):
+            self.data = self.data.copy()
+            self.data["take"] = "on"  # the next submit of this form confirms
+            whom = f"to {runner.display_name}" if runner else "back as free"
+            raise forms.ValidationError(
+                f"{pair.serial} is worn by {holder.display_name}. Saving again gives them {whom}: "
+                f"{holder.display_name} then streams nothing until another pair is assigned.")
+        return data
 
 
 class RunnerSignupForm(forms.Form):

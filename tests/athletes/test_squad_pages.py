@@ -70,6 +70,23 @@ def test_coach_assigns_own_leggings_to_a_squad_runner(world, login):
     assert spare.runner == world.arno
 
 
+def test_taking_leggings_from_the_runner_who_wears_them_asks_first(world, login):
+    """leggings_a are Alice's: assigning them to Arno says so and changes nothing, until the coach
+    saves the form it shows again (which now carries the confirmation)."""
+    client = login(world.coach_a)
+    url = reverse("squad_assign_leggings", args=[world.squad_a.pk])
+    page = client.get(reverse("squad_detail", args=[world.squad_a.pk])).text
+    assert f"{world.leggings_a.serial} — worn by Alice" in page
+    response = client.post(url, {"leggings": world.leggings_a.pk, "runner": world.arno.pk})
+    assert response.status_code == 400
+    assert "is worn by Alice" in response.text and 'name="take" value="on"' in response.text
+    world.leggings_a.refresh_from_db()
+    assert world.leggings_a.runner == world.alice
+    client.post(url, {"leggings": world.leggings_a.pk, "runner": world.arno.pk, "take": "on"})
+    world.leggings_a.refresh_from_db()
+    assert world.leggings_a.runner == world.arno
+
+
 def test_coach_cannot_assign_another_coachs_leggings(world, login):
     response = login(world.coach_a).post(
         reverse("squad_assign_leggings", args=[world.squad_a.pk]),
