@@ -13,7 +13,7 @@ import uuid
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +63,13 @@ def check_start(head: bytes, whole: bool) -> None:
         raise RecordingError(
             f"only {np.count_nonzero(complete)} rows have all 24 IMU values as numbers (the first "
             f"without: line {int(np.argmin(complete)) + 2}); a session needs at least {MIN_SAMPLES}")
+
+
+def same_file(runner: RunnerProfile, name: str, size: int):
+    """When the runner already stored a file of this name and size (a session she kept): its date."""
+    earlier = Upload.objects.filter(session__runner=runner, name=name[:255], size_bytes=size).exclude(
+        stage=Upload.Stage.FAILED).order_by("-created_at").first()
+    return earlier.created_at if earlier else None
 
 
 def begin(runner: RunnerProfile, name: str, size: int, notes: str = "") -> Upload:
@@ -159,9 +166,10 @@ def _read(upload: Upload, handle) -> None:
     position = (handle.fileobj if hasattr(handle, "fileobj") else handle).tell  # bytes of the stored file
     engine, rate, last, kept = None, 0, -1, 0
     with _commits_not_flushed():
-        for rate, indices, raw, values in read_ahead(_samples(handle)):
+        for rate, t0, indices, raw, values in read_ahead(_samples(handle)):
             if engine is None:
                 engine = StrideEngine(body_of(runner), zones=zone_table_for(runner), sample_rate=rate)
+                _keep_recorded_date(session, t0)
             strides = engine.feed(indices / rate, values)
             with transaction.atomic():  # one commit per block: its samples, its strides, how far it got
                 RawChunk.objects.bulk_create(raw_chunks(session, indices, raw))
@@ -182,9 +190,10 @@ def _read(upload: Upload, handle) -> None:
                                                    finished_at=timezone.now())
 
 
-def _samples(handle) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
-    """Per block of the file, the samples it keeps: (sample rate, sample indices, int16 samples,
-    their physical values for the engine); the rate and time origin come from the first block."""
+def _samples(handle) -> Iterator[tuple[int, float, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per block of the file, the samples it keeps: (sample rate, time of the first row, sample
+    indices, int16 samples, their physical values for the engine); the rate and time origin come
+    from the first block."""
     rate, t0, last, scale = 0, 0.0, -1, lsb(*UPLOAD_RANGES)
     for block, line in read_blocks(handle):
         if not rate:
@@ -195,7 +204,18 @@ def _samples(handle) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]
         indices, raw = stored_samples(block, rate, t0, after=last)
         if len(indices):
             last = int(indices[-1])
-            yield rate, indices, raw, raw * scale
+            yield rate, t0, indices, raw, raw * scale
+
+
+EPOCH_FROM = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
+
+
+def _keep_recorded_date(session: RunSession, t0: float) -> None:
+    """A file whose times are Unix seconds (devices that stamp samples with the clock) keeps the
+    date it was recorded on; any other file is dated when it was uploaded."""
+    if EPOCH_FROM <= t0 <= timezone.now().timestamp() + 86_400:
+        session.started_at = datetime.fromtimestamp(t0, tz=UTC)
+        RunSession.objects.filter(pk=session.pk).update(started_at=session.started_at)
 
 
 @contextmanager

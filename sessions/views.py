@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
@@ -15,7 +17,7 @@ from audit.services import audit_record
 from metrics.core import RecordingError
 from sessions import services, uploads
 from sessions.forms import UploadForm
-from sessions.models import Upload
+from sessions.models import RunSession, Upload
 from sessions.summary import chart_data, session_medians, summarize
 from stridesite.permissions import (
     coached_runners,
@@ -55,9 +57,14 @@ def _uploader(request: HttpRequest):
 def upload_start(request: HttpRequest) -> JsonResponse:
     """A file about to be sent in parts (upload.js): its session, and where the parts go."""
     runner = _uploader(request)
+    name = request.POST.get("name", "")
     try:
-        upload = uploads.begin(runner, request.POST.get("name", ""), int(request.POST.get("size", "0")),
-                               request.POST.get("notes", ""))
+        size = int(request.POST.get("size", "0"))
+        earlier = uploads.same_file(runner, name, size)
+        if earlier is not None and request.POST.get("again") != "1":
+            return JsonResponse({"duplicate": f"You uploaded “{name}” ({size:,} bytes) on "
+                                              f"{earlier:%Y-%m-%d}. Store it a second time?"}, status=409)
+        upload = uploads.begin(runner, name, size, request.POST.get("notes", ""))
     except (ValueError, uploads.UploadRefused) as error:
         return JsonResponse({"error": str(error)}, status=400)
     return JsonResponse({"part_bytes": uploads.PART_BYTES,
@@ -143,7 +150,10 @@ def stride_trace(request: HttpRequest, session_id: int, stride_id: int) -> JsonR
                          "knee_elevation_deg": stride.knee_elevation_deg, "quality": stride.quality})
 
 
-def _attachment(response: HttpResponse | StreamingHttpResponse, name: str):
+def _attachment(response: HttpResponse | StreamingHttpResponse, session: RunSession, kind: str):
+    """Named after the runner and the day: `ava-okafor-2026-12-03-strides.csv`."""
+    day = timezone.localtime(session.started_at).date().isoformat()
+    name = f"{slugify(session.runner.display_name) or 'runner'}-{day}-{kind}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -152,7 +162,7 @@ def _attachment(response: HttpResponse | StreamingHttpResponse, name: str):
 def export_strides(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(visible_sessions(request.user), pk=session_id)
     return _attachment(HttpResponse(services.strides_csv(session), content_type="text/csv"),
-                       f"strides-{session.pk}.csv")
+                       session, "strides.csv")
 
 
 @login_required
@@ -160,7 +170,7 @@ def export_fit(request: HttpRequest, session_id: int) -> HttpResponse:
     """The session as a FIT activity, for Garmin Connect, Strava, GoldenCheetah, Runalyze."""
     session = get_object_or_404(visible_sessions(request.user), pk=session_id)
     return _attachment(HttpResponse(services.session_fit(session), content_type="application/vnd.ant.fit"),
-                       f"stridesite-{session.pk}.fit")
+                       session, "run.fit")
 
 
 @login_required
@@ -168,7 +178,7 @@ def export_raw(request: HttpRequest, session_id: int) -> StreamingHttpResponse:
     """SPEC §4 CSV, streamed: a 2-hour session is ~1.4 million rows."""
     session = get_object_or_404(visible_sessions(request.user), pk=session_id)
     return _attachment(StreamingHttpResponse(services.raw_csv_lines(session), content_type="text/csv"),
-                       f"raw-{session.pk}.csv")
+                       session, "raw.csv")
 
 
 @login_required

@@ -4,7 +4,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.factories import make_coach, make_leggings, make_runner, make_session, make_squad
+from tests.factories import (
+    make_coach,
+    make_leggings,
+    make_runner,
+    make_session,
+    make_squad,
+    make_uploaded_session,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -38,3 +45,9 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture
+def uploaded(world):
+    """Alice's uploaded session (`recording_csv`), strides and all, noted "track"."""
+    return make_uploaded_session(world.alice, notes="track")

@@ -2,22 +2,15 @@
 token (its owner's reads, nothing more), pagination, and an OpenAPI document that validates."""
 
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from openapi_spec_validator import validate
 
 from api.models import PersonalToken
-from tests.factories import make_uploaded_session
 
 
 def _bearer(token: str) -> Client:
     return Client(headers={"Authorization": f"Bearer {token}"})
-
-
-@pytest.fixture
-def uploaded(world):
-    return make_uploaded_session(world.alice)
 
 
 def test_a_token_is_made_shown_once_used_and_revoked(world, login, uploaded):

@@ -67,6 +67,9 @@ def read_blocks(source: IO[bytes], block_bytes: int = BLOCK_BYTES) -> Iterator[t
     if not any(header):
         raise RecordingError("line 1: empty file, expected a header row")
     missing = [name for name in COLUMNS if name not in header]
+    if missing and "kickback_deg" in header:
+        raise RecordingError("line 1: this is a strides export (one row per stride): upload the raw "
+                             "recording instead — a session's “Raw CSV” export, or the file the agent saved")
     if missing:
         raise RecordingError(f"line 1: missing columns: {', '.join(missing)}")
     start = source.tell() if source.seekable() else None

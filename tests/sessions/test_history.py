@@ -13,12 +13,7 @@ from metrics.models import ZoneOverride, body_of
 from metrics.simulator import SENSORS, Phase, simulate
 from sessions.models import RawChunk, RunSession
 from sessions.services import session_from_recording
-from tests.factories import make_uploaded_session, recording_csv
-
-
-@pytest.fixture
-def uploaded(world):
-    return make_uploaded_session(world.alice, notes="track")
+from tests.factories import recording_csv
 
 
 def test_a_runner_uploads_a_recording_and_sees_its_strides(world, login):

@@ -183,3 +183,51 @@ def test_a_form_posted_whole_is_capped_the_parts_are_not(world, login):
     refused = login(world.alice.user).post(reverse("session_upload"), {"file": big})
     assert refused.status_code == 400 and "compress" in refused.text
     assert _start(login(world.alice.user), b"t" * (uploads.WHOLE_MAX_BYTES + 1)).status_code == 200
+
+
+def _send(client, body: bytes, name: str = "run.csv", **extra) -> RunSession:
+    started = client.post(reverse("upload_start"), {"name": name, "size": len(body), **extra}).json()
+    _part(client, started, 0, body)
+    return RunSession.objects.get(pk=_session_of(client.post(started["finish_url"]).json()["url"]))
+
+
+def _session_of(url: str) -> int:
+    return int(url.rstrip("/").rsplit("/", 1)[-1])
+
+
+def test_the_same_file_twice_asks_before_it_is_stored_again(world, login):
+    body = recording_csv().encode()
+    client = login(world.alice.user)
+    _send(client, body)
+    again = client.post(reverse("upload_start"), {"name": "run.csv", "size": len(body)})
+    assert again.status_code == 409 and "Store it a second time?" in again.json()["duplicate"]
+    assert RunSession.objects.filter(source="upload").count() == 1
+    assert _send(client, body, again="1").status == "done"
+    other = login(world.arno.user)  # another runner's file of that name is no duplicate of hers
+    assert other.post(reverse("upload_start"), {"name": "run.csv", "size": len(body)}).status_code == 200
+
+
+def test_a_strides_export_is_refused_with_what_to_upload_instead(world, login, uploaded):
+    strides = login(world.alice.user).get(reverse("export_strides", args=[uploaded.pk])).content
+    response = _upload(login(world.alice.user), strides, name="strides.csv")
+    assert response.status_code == 400
+    assert "this is a strides export" in response.text and "Raw CSV" in response.text
+
+
+def test_a_file_in_clock_time_keeps_the_date_it_was_recorded_on(world, login):
+    lines = recording_csv().splitlines()
+    recorded = 1_764_000_000.0  # 2025-11-24 16:00 UTC
+    rows = [row.split(",", 1) for row in lines[1:]]
+    shifted = [lines[0]] + [f"{float(t) + recorded!r},{rest}" for t, rest in rows]
+    session = _send(login(world.alice.user), ("\n".join(shifted) + "\n").encode())
+    assert session.status == "done" and session.strides.count() > 20
+    assert session.started_at.isoformat().startswith("2025-11-24T16:00")
+
+
+def test_exports_are_named_after_the_runner_and_the_day(world, login, uploaded):
+    client = login(world.alice.user)
+    day = uploaded.started_at.date().isoformat()
+    kinds = (("export_strides", "strides.csv"), ("export_raw", "raw.csv"), ("export_fit", "run.fit"))
+    for view, kind in kinds:
+        response = client.get(reverse(view, args=[uploaded.pk]))
+        assert response["Content-Disposition"] == f'attachment; filename="alice-{day}-{kind}"'

@@ -34,7 +34,14 @@
     try {
       const start = new FormData();
       start.append("name", file.name); start.append("size", file.size); start.append("notes", form.elements.notes.value);
-      const upload = await answer(await post(form.dataset.start, start));
+      let response = await post(form.dataset.start, start);
+      if (response.status === 409) {   // the same file was stored before: ask
+        const {duplicate} = await response.json();
+        if (!window.confirm(duplicate)) { button.disabled = false; bar.hidden = true; return; }
+        start.append("again", "1");
+        response = await post(form.dataset.start, start);
+      }
+      const upload = await answer(response);
       for (let offset = 0; offset < file.size;) {
         const part = file.slice(offset, offset + upload.part_bytes);
         offset = (await sendPart(`${upload.part_url}?offset=${offset}`, part)).received;
