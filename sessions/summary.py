@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from statistics import median
 
+from metrics.core import pace_band
 from metrics.models import zone_table_for
 from sessions.models import RunSession
 
@@ -26,6 +27,7 @@ def summarize(session: RunSession) -> dict:
     symmetry = [r[5] for r in rows if r[5] is not None]
     out["symmetry"] = round(median(symmetry), 1) if symmetry else None
     out["speed"] = round(median(r[6] for r in rows), 2)
+    out["band"] = pace_band(out["speed"])  # the session's pace, as the coach names it
     for leg in ("left", "right"):
         mine = [r for r in rows if r[0] == leg]
         if mine:
@@ -55,5 +57,6 @@ def session_medians(runner, limit: int = 200) -> list[dict]:
     for session in sessions:
         summary = summarize(session)
         if summary["strides"]:
-            out.append({"id": session.pk, "date": session.started_at.date().isoformat(), **summary})
+            out.append({"id": session.pk, "date": session.started_at.date().isoformat(),
+                        "source": session.get_source_display(), **summary})
     return out

@@ -145,8 +145,8 @@ def session_charts(request: HttpRequest, session_id: int) -> JsonResponse:
 def stride_trace(request: HttpRequest, session_id: int, stride_id: int) -> JsonResponse:
     session = get_object_or_404(visible_sessions(request.user), pk=session_id)
     stride = get_object_or_404(session.strides, pk=stride_id)
-    return JsonResponse({"leg": stride.leg, "t_start": stride.t_start, "trace": stride.trace,
-                         "kickback_deg": stride.kickback_deg,
+    return JsonResponse({"leg": stride.leg, "t_start": stride.t_start, "t_end": stride.t_end,
+                         "trace": stride.trace, "kickback_deg": stride.kickback_deg,
                          "knee_elevation_deg": stride.knee_elevation_deg, "quality": stride.quality})
 
 

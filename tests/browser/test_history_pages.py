@@ -92,7 +92,7 @@ def test_low_quality_strides_are_drawn_hollow_and_counted(demo_server, page_at):
                            timeout=20_000)
     traces = page.evaluate("""document.getElementById('chart-kickback').data.map(t => (
         {name: t.name, symbol: t.marker.symbol || 'circle', points: t.y.length, ids: t.customdata}))""")
-    hollow = [t for t in traces if t["symbol"] == "circle-open"]
+    hollow = [t for t in traces if t["symbol"].endswith("-open")]  # left circles, right squares
     assert {t["name"] for t in hollow} == {"left · low quality", "right · low quality"}
     low = sum(t["points"] for t in hollow)
     assert low > 0 and sum(t["points"] for t in traces if t not in hollow) > 100

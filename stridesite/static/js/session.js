@@ -3,7 +3,11 @@
 "use strict";
 
 const holder = document.getElementById("chart-kickback");
-const COLORS = {left: "#1f3fbf", right: "#c2410c"};
+// Legs by shade and shape (left dark circles, right purple squares): blue and orange mean below
+// and above the zone everywhere in StrideSite, so they never mean a leg.
+const COLORS = {left: "#222222", right: "#7b2cbf"};
+const SYMBOLS = {left: "circle", right: "square"};
+const LEGEND = {orientation: "h", y: -0.3, yanchor: "top"};  // under the axis title: phones too
 const config = {displayModeBar: false, responsive: true};
 
 function bands(zones, metric, series) {
@@ -27,11 +31,14 @@ function perStride(id, data, field, metric, title) {
       const pick = (values) => values.filter((_, i) => keep[i]);
       traces.push({x: pick(s.t), y: pick(s[field]), customdata: pick(s.id),
         name: low ? `${leg} · low quality` : leg, mode: "markers", type: "scatter",
-        marker: low ? {size: 6, color: COLORS[leg], symbol: "circle-open", opacity: 0.6}
-                    : {size: 5, color: COLORS[leg]}});
+        marker: low ? {size: 6, color: COLORS[leg], symbol: `${SYMBOLS[leg]}-open`, opacity: 0.6}
+                    : {size: 5, color: COLORS[leg], symbol: SYMBOLS[leg]},
+        hovertemplate: `${leg}${low ? " · low quality" : ""}: %{y:.1f}° · stride ending at %{x:.1f} s` +
+                       "<extra></extra>"});
     }
   }
-  Plotly.newPlot(id, traces, {title: {text: title}, height: 320, margin: {l: 60, r: 10, t: 40, b: 50},
+  Plotly.newPlot(id, traces, {title: {text: title}, height: 360, margin: {l: 60, r: 10, t: 40, b: 90},
+    legend: LEGEND,
     xaxis: {title: {text: "time in the session (s)"}}, yaxis: {title: {text: "degrees"}},
     shapes: bands(data.zones, metric, data.series)}, config);
   document.getElementById(id).on("plotly_click", (event) => pick(event.points[0].customdata));
@@ -45,17 +52,19 @@ async function pick(strideId) {
     {x: t, y: stride.trace.thigh, name: "thigh", mode: "lines"},
     {x: t, y: stride.trace.shank, name: "shank", mode: "lines"},
     {x: t, y: stride.trace.thigh.map((v, i) => v - stride.trace.shank[i]), name: "knee flexion", mode: "lines"},
-  ], {title: {text: `Thigh, shank and knee through the ${stride.leg} stride`}, height: 300,
-      margin: {l: 60, r: 10, t: 40, b: 50}, xaxis: {title: {text: "time from foot strike (s)"}},
+  ].map((trace) => ({...trace, hovertemplate: `${trace.name}: %{y:.1f}° at %{x:.2f} s<extra></extra>`})),
+  {title: {text: `Thigh, shank and knee through the ${stride.leg} stride`}, height: 340, legend: LEGEND,
+      margin: {l: 60, r: 10, t: 40, b: 90}, xaxis: {title: {text: "time from foot strike (s)"}},
       yaxis: {title: {text: "degrees"}}}, config);
   const q = stride.quality || {};
   const pm = (u) => (u == null ? "" : ` ± ${u.toFixed(1)}`);
   document.getElementById("picked").textContent =
-    `${stride.leg} at ${stride.t_start.toFixed(2)} s: kickback ${stride.kickback_deg.toFixed(1)}` +
+    `${stride.leg} stride ending at ${stride.t_end.toFixed(1)} s: kickback ${stride.kickback_deg.toFixed(1)}` +
     `${pm(q.kickback_uncertainty_deg)}°, knee elevation ${stride.knee_elevation_deg.toFixed(1)}` +
     `${pm(q.knee_elevation_uncertainty_deg)}°` +
     (q.missing_pct ? ` · ${q.missing_pct}% of samples lost, longest gap ${q.longest_gap_ms} ms` : "") +
     (q.low ? " · low quality: left out of the figures" : "");
+  document.getElementById("picked-stride").scrollIntoView({behavior: "smooth", block: "start"});
 }
 
 (async () => {
@@ -67,10 +76,10 @@ async function pick(strideId) {
     const s = data.series[leg];
     const good = (values) => values.filter((_, i) => !s.low[i]);
     box.push({type: "box", name: `kickback ${leg}`, x: good(s.band), y: good(s.kickback),
-              marker: {color: COLORS[leg]}});
+              marker: {color: COLORS[leg]}, hovertemplate: `${leg}: %{y:.1f}°<extra></extra>`});
   }
   Plotly.newPlot("chart-bands", box, {title: {text: "Kickback by pace band (good strides)"}, height: 320,
-    boxmode: "group", margin: {l: 60, r: 10, t: 40, b: 50}, xaxis: {title: {text: "pace band"}},
+    boxmode: "group", margin: {l: 60, r: 10, t: 40, b: 90}, legend: LEGEND, xaxis: {title: {text: "pace band"}},
     yaxis: {title: {text: "kickback (degrees)"}}}, config);
   holder.dataset.ready = "true";
 })();
