@@ -2,7 +2,9 @@
 
 The engine is deterministic and chunk-invariant, so after a restart (or when an agent
 reconnects to another server process) it is rebuilt by replaying the session's stored
-raw chunks: the strides that follow are exactly those of an uninterrupted run.
+raw chunks: the strides that follow are exactly those of an uninterrupted run. The
+strides the replay finds again are already stored (and were shown when they were new):
+they are not returned, so boards do not see the past a second time.
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ def feed(session: RunSession, indices: np.ndarray, values: np.ndarray) -> list[S
         for chunk in session.chunks.filter(first_index__lt=int(indices[0])).iterator():
             chunk_indices, chunk_values = chunk_samples(chunk)
             strides += engine.feed(_times(session, chunk_indices), chunk_values)
-        return strides + engine.feed(_times(session, indices), values)
+        strides += engine.feed(_times(session, indices), values)
+        shown = set(session.strides.values_list("leg", "t_start"))
+        return [stride for stride in strides if (stride.leg, stride.t_start) not in shown]
     return engine.feed(_times(session, indices), values)
 
 
