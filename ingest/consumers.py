@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -12,6 +13,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from ingest import services
 from ingest.protocol.frames import FrameError, decode
 from sessions.broadcast import TICK_S, Broadcaster
+from stridesite import operations
 from stridesite.ws_budget import CLOSE_OVER_BUDGET, Budget
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ class IngestConsumer(AsyncWebsocketConsumer):
         self.budget = ingest_budget()
         self.closed = False
         await self.accept()
+        operations.STATIONS.inc()
+        self.counted = True
         self.flusher = asyncio.create_task(self._tick())
         await self.channel_layer.group_add(services.station_group(self.station.pk), self.channel_name)
         await database_sync_to_async(services.close_idle_sessions)()
@@ -40,6 +44,9 @@ class IngestConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"hello": config}))
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            operations.STATIONS.dec()
+            operations.report_backlog(self.channel_name, None)
         if getattr(self, "flusher", None) is not None:
             self.flusher.cancel()
         for device in getattr(self, "devices", {}).values():
@@ -67,6 +74,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
             await self._error(str(error))
             return
         device = self._device(frame.address)
+        arrived = time.monotonic()
         try:
             ack, strides, session = await database_sync_to_async(device.receive)(frame)
         except services.FrameRefused as error:
@@ -76,8 +84,10 @@ class IngestConsumer(AsyncWebsocketConsumer):
             if device.announced != "streaming":
                 device.announced = "streaming"
                 self.live.status(device.runner_id, device.squad_ids, "streaming")
+            operations.SAMPLES.inc(len(frame.indices))
+            operations.STRIDES.inc(len(strides))
             for stride in strides:
-                self.live.stride(device.runner_id, device.squad_ids, stride, session.pk)
+                self.live.stride(device.runner_id, device.squad_ids, stride, session.pk, arrived)
         if ack is not None:
             await self.send(text_data=json.dumps({"ack": {frame.address: ack}}))
 
@@ -88,14 +98,18 @@ class IngestConsumer(AsyncWebsocketConsumer):
         return device
 
     async def _status_message(self, text: str) -> None:
-        """`{"status": {"AA:…": "connected" | "disconnected"}}` from the agent's radio side."""
+        """`{"status": {"AA:…": "connected" | "disconnected"}, "backlog": {"AA:…": frames}}` from
+        the agent's radio side and its spool (the backlog is optional)."""
         try:
-            states = json.loads(text)["status"]
-        except (ValueError, KeyError, TypeError):
-            states = None
-        if not isinstance(states, dict):
+            message = json.loads(text)
+            states, backlog = message["status"], message.get("backlog", {})
+        except (ValueError, KeyError, TypeError, AttributeError):
+            states = backlog = None
+        if not isinstance(states, dict) or not isinstance(backlog, dict):
             await self._error("expected a binary sample frame or a status message")
             return
+        frames = [n for n in backlog.values() if type(n) is int and 0 <= n < 2**31]
+        operations.report_backlog(self.channel_name, sum(frames))
         for address, state in states.items():
             device = self._device(str(address))
             if device.runner_id is None:

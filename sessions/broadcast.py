@@ -8,6 +8,7 @@ Each runner's events are numbered, so a client that sees a gap asks for a backfi
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from channels.layers import get_channel_layer
 
 from metrics.core import Stride
 from sessions.groups import runner_group, squad_group
+from stridesite import operations
 
 TICK_S = 0.02
 STRIDE_FIELDS = ("leg", "t_start", "t_end", "kickback_deg", "shank_back_deg", "knee_elevation_deg",
@@ -42,9 +44,14 @@ class Broadcaster:
     seq: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     _queued: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))
     _squads_of: dict[int, list[int]] = field(default_factory=dict)  # runner → squads, as last told
+    _arrivals: list[float] = field(default_factory=list)  # of the queued strides' frames
 
-    def stride(self, runner_id: int, squads: list[int], stride: Stride, session_id: int) -> None:
+    def stride(self, runner_id: int, squads: list[int], stride: Stride, session_id: int,
+               arrived: float | None = None) -> None:
+        """A stride's event; `arrived` (time.monotonic) is when the frame that completed it came in."""
         self._queue(runner_id, squads, {"kind": "stride", "stride": stride_event(stride, session_id)})
+        if arrived is not None:
+            self._arrivals.append(arrived)
 
     def status(self, runner_id: int, squads: list[int], status: str) -> None:
         self._queue(runner_id, squads, {"kind": "status", "status": status})
@@ -67,4 +74,7 @@ class Broadcaster:
                 per_squad[squad_id].extend(events)
         for squad_id, events in per_squad.items():
             await layer.group_send(squad_group(squad_id), {"type": "live.tick", "events": events})
+        now, arrivals, self._arrivals = time.monotonic(), self._arrivals, []
+        for arrived in arrivals:
+            operations.BROADCAST.observe(now - arrived)
         return sum(len(events) for events in queued.values())

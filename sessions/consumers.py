@@ -12,6 +12,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from sessions.groups import runner_group, squad_group
 from sessions.live_state import runner_snapshot, squad_snapshot
+from stridesite import operations
 from stridesite.permissions import coached_squads, visible_runners
 from stridesite.ws_budget import CLOSE_OVER_BUDGET, Bucket, Budget
 
@@ -62,8 +63,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         await self.accept()
+        operations.BOARDS.inc()
+        self.counted = True
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            operations.BOARDS.dec()
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 

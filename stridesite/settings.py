@@ -61,9 +61,11 @@ INSTALLED_APPS = [
     "metrics",
     "audit.apps.AuditConfig",
     "api",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,7 +76,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# /metrics (stridesite/operations.py) answers this bearer token; unset, it answers loopback only.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # Content-Security-Policy (django-csp): scripts only from this server's own files — no inline
 # script, no eval, no CDN; websockets to this origin only. Plotly draws with inline styles.
@@ -213,6 +218,8 @@ INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 # Behind a TLS-terminating reverse proxy, secure cookies and HSTS are on unless DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Health checks and metrics are asked over plain http by the proxy and the scraper, on the host.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)

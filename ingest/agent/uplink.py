@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable
 
 import websockets
@@ -20,6 +21,7 @@ from ingest.protocol import frames
 
 log = logging.getLogger(__name__)
 WINDOW = 64  # frames in flight per connection before waiting for acks
+BACKLOG_EVERY_S = 5.0  # the spool's backlog goes to the server this often
 
 
 class Uplink:
@@ -82,11 +84,14 @@ class Uplink:
         self._sent = dict(self.acked)
         self._radio_dirty = bool(self._radio)
         receiver = asyncio.create_task(self._receive(ws))
+        reported = 0.0
         try:
             while True:
-                if self._radio_dirty:
-                    self._radio_dirty = False
-                    await ws.send(json.dumps({"status": self._radio}))
+                if self._radio_dirty or time.monotonic() - reported > BACKLOG_EVERY_S:
+                    # The leggings' radio state, and how many frames the spool still holds (operators
+                    # watch it on the server's /metrics).
+                    self._radio_dirty, reported = False, time.monotonic()
+                    await ws.send(json.dumps({"status": self._radio, "backlog": self.spool.backlog()}))
                 await self._send_pending(ws)
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
