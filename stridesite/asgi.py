@@ -2,9 +2,16 @@
 
 import os
 
+import django
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stridesite.settings")
+django.setup(set_prefix=False)
+if not settings.DEBUG:  # production: hashed, compressed static files, collected before serving
+    from stridesite.staticfiles import collect_if_stale
+
+    collect_if_stale()
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
