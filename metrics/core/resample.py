@@ -143,9 +143,11 @@ class GridResampler:
         edge = self._fill_cubic(samples, np.flatnonzero(filled) + start, start)
         for gap_start, gap_end in true_runs(edge):
             samples[:, gap_start:gap_end] = self._fill(start + gap_start, start + gap_end).T
-        for gap_start, gap_end in true_runs(filled):
-            if gap_end - gap_start >= TEMPLATE_MIN_SAMPLES and not edge[gap_start]:
-                self._fill_from_previous_stride(samples, start, start + gap_start, start + gap_end)
+        runs = np.diff(np.concatenate([[0], filled.view(np.int8), [0]]))
+        gap_starts, gap_ends = np.flatnonzero(runs == 1), np.flatnonzero(runs == -1)
+        long = (gap_ends - gap_starts >= TEMPLATE_MIN_SAMPLES) & ~edge[gap_starts]
+        for gap_start, gap_end in zip(gap_starts[long].tolist(), gap_ends[long].tolist(), strict=True):
+            self._fill_from_previous_stride(samples, start, start + gap_start, start + gap_end)
         chunk = GridChunk(self._t0, start, samples, filled, new_segment=self._fresh)
         self._fresh = False
         self._emitted = end
@@ -182,9 +184,11 @@ class GridResampler:
         return left_over
 
     def _remember(self, samples: np.ndarray) -> None:
-        """Keep the emitted rows a later gap may copy (references: nothing writes to them)."""
-        self._recent.append(samples)
-        keep, total = self._lags[1] + self._before, sum(rows.shape[1] for rows in self._recent)
+        """Keep the emitted rows a later gap may copy: references to small chunks (nothing writes
+        to them), a copy of the end of a large one (so its memory can go)."""
+        keep = self._lags[1] + self._before
+        self._recent.append(samples[:, -keep:].copy() if samples.shape[1] > 4 * keep else samples)
+        total = sum(rows.shape[1] for rows in self._recent)
         while total - self._recent[0].shape[1] >= keep:
             total -= self._recent.pop(0).shape[1]
 
@@ -217,12 +221,17 @@ class GridResampler:
         a, b = np.searchsorted(self._k, [hi, hi + AFTER_SAMPLES])
         after = self._k[a:b] - hi  # observed rows just after the gap
         target = np.concatenate([window[:, -before:], self._v.take(np.arange(a, b)).T], axis=1)
-        span = before + n + AFTER_SAMPLES
-        candidates = np.lib.stride_tricks.sliding_window_view(window, span, axis=1)  # (ch, lags, span)
-        lags = np.arange(longest, shortest - 1, -1)  # candidate i starts `lags[i]` before the context
-        picks = np.concatenate([np.arange(before), before + n + after])
-        context = candidates[:, longest - lags][:, :, picks]
-        lag = lags[np.argmin(((context - target[:, None]) ** 2).sum(axis=(0, 2)))]
+        lags = np.arange(longest, shortest - 1, -1)
+        # Matched on the gyros (IMU rows: six channels a sensor, gyro last; any other rows: all
+        # of them), every other sample before the gap at high rates.
+        step = 2 if self._before >= 15 else 1
+        earlier = np.arange(before - 1, -1, -step)[::-1]
+        picks = np.concatenate([earlier, before + n + after])  # rows from lo - before
+        gyro = np.arange(window.shape[0]) % 6 >= 3 if window.shape[0] % 6 == 0 else slice(None)
+        columns = longest + picks[None, :] - lags[:, None]  # (lags, picks)
+        wanted = target[gyro][:, np.concatenate([earlier, before + np.arange(len(after))])]
+        misfit = window[gyro][:, columns] - wanted[:, None]
+        lag = lags[np.argmin(np.einsum("clp,clp->l", misfit, misfit))]
         source = window[:, window.shape[1] - lag: window.shape[1] - lag + n + 1]
         edge0 = target[:, before - 1] - window[:, -1 - lag]
         edge1 = target[:, before] - source[:, n] if after.size and after[0] == 0 else edge0
