@@ -158,7 +158,7 @@ def test_a_tile_is_flagged_only_when_most_recent_strides_are_out_and_stays_until
     assert [band for _, band in steps] == ["steady"] * 5 + ["tempo"] * 5 + ["steady"]
 
 
-def test_a_runner_without_a_recent_stride_is_greyed_out(demo_server, page_at):
+def test_a_runner_without_a_recent_stride_is_greyed_out_and_said_silent(demo_server, page_at):
     base_url, password = demo_server
     page = page_at(1280, 800)
     _login(page, base_url, "coach", password)
@@ -167,13 +167,16 @@ def test_a_runner_without_a_recent_stride_is_greyed_out(demo_server, page_at):
     seen = page.evaluate("""() => {   // one task: no stride can arrive in between
         const runner = [...window.stridesiteLive.runners.values()][0];
         runner.lastAt = Date.now() - 12_000;
+        runner.status = 'streaming';
         ageTiles();
         const value = runner.tile.querySelector('.value');
         return {id: runner.id, stale: runner.tile.dataset.stale,
+                status: runner.tile.querySelector('.status').textContent,
                 age: runner.tile.querySelector('.age').textContent,
                 color: getComputedStyle(value).color,
                 scale: Number(getComputedStyle(runner.tile.querySelector('.scale')).opacity)}; }""")
     assert seen["stale"] == "true" and seen["age"] == "last stride 12 s ago"
+    assert seen["status"] == "no data"  # "streaming" but silent: its station may have died unannounced
     assert seen["color"] == "rgb(107, 107, 107)" and seen["scale"] < 0.5
     screenshot(page, "live-board-stale")
     tile = f".tile[data-runner='{seen['id']}']"

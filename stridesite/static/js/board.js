@@ -11,6 +11,7 @@ const FLAG_OF = 6;         // a leg is flagged when FLAG_ON of its last FLAG_OF 
 const FLAG_ON = 4;         // out of zone on one side, and cleared when FLAG_OFF or fewer are:
 const FLAG_OFF = 2;        // one odd stride neither raises nor clears it
 const STALE_S = 5;         // a last stride older than this is greyed out
+const SILENT_S = 10;       // … and a runner still said to be streaming is shown as "no data"
 const SCALES = {kickback: [40, 160], knee_elevation: [0, 80]};
 const runners = new Map();   // id -> {name, status, zones, strides[], lastAt, flags, band, tile}
 const dirty = new Set();
@@ -220,6 +221,11 @@ function ageTiles() {
     const age = runner.lastAt == null ? null : Math.max(0, Math.round((now - runner.lastAt) / 1000));
     runner.tile.querySelector(".age").textContent = age == null ? "no stride yet" : `last stride ${age} s ago`;
     runner.tile.dataset.stale = String(age == null || age > STALE_S || runner.status !== "streaming");
+    // "streaming" with nothing for a while: the station's process may have died without saying so.
+    const silent = runner.status === "streaming" && (age == null || age > SILENT_S);
+    const status = runner.tile.querySelector(".status");
+    status.textContent = silent ? "no data" : runner.status;
+    status.dataset.status = silent ? "no data" : runner.status;
   }
 }
 
