@@ -37,6 +37,14 @@ def test_debug_off_without_secret_key_fails_loudly():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.parametrize("env,expected", [({}, "True True"), ({"SECURE_COOKIES": "0"}, "False False")])
+def test_cookies_are_secure_in_production_unless_a_plain_http_trial_says_otherwise(env, expected):
+    query = ("from django.conf import settings; "
+             "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)")
+    result = _manage("shell", "-c", query, DEBUG="0", SECRET_KEY="k" * 50, **env)
+    assert result.stdout.strip().splitlines()[-1] == expected, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("env,expected", [({}, "300"), ({"DB_CONN_MAX_AGE": "0"}, "0")])
 def test_database_connections_persist_unless_told_otherwise(env, expected):
     query = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
