@@ -19,7 +19,6 @@ import json
 import os
 import resource
 import signal
-import sqlite3
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ from ingest.protocol import frames  # noqa: E402
 from ingest.protocol.ble import quantise  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from live_bench import tablet  # noqa: E402
+from live_bench import outcome, tablet  # noqa: E402
 
 from metrics.simulator import SENSORS, Phase, simulate  # noqa: E402
 from tests.ingest.live_server import cpu_seconds, free_port, login_cookie, prepare_demo, start_server  # noqa: E402
@@ -111,13 +110,8 @@ def run(runners: int, stations: int, tablets: int, seconds: float) -> str:
         load = (own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime) / elapsed
         server.send_signal(signal.SIGKILL)
         server.wait()
-        con = sqlite3.connect(db)
-        origin = dict(con.execute("SELECT id, clock_origin FROM runs_runsession").fetchall())
-        latency = np.array([now - (MIDNIGHT + origin[session] / RATE + t_end) for now, session, t_end in arrivals
-                            if session in origin])
+        latency, samples = outcome(db, arrivals, MIDNIGHT, RATE)
         latency = latency[np.arange(len(latency)) >= len(latency) // 5]  # past the first fifth: warm
-        samples = con.execute("SELECT SUM(c.count) FROM runs_rawchunk c JOIN runs_runsession s "
-                              "ON s.id = c.session_id WHERE s.source = 'live'").fetchone()[0] or 0
         sent = runners * RATE * seconds
         if not len(latency):
             return f"| {runners} | {stations} | {tablets} | {samples / sent:.0%} stored | no strides arrived | | |"

@@ -50,6 +50,19 @@ async def tablet(port: int, cookie: str, arrivals: list, stop: float) -> None:
                              for e in message["events"] if e["kind"] == "stride"]
 
 
+def outcome(db: Path, arrivals: list, midnight: float, rate: float = 200.0) -> tuple[np.ndarray, int]:
+    """Seconds from each stride's end to a tablet (the virtual leggings' sample clock counts from
+    `midnight`, wall-clock time) and the sample instants stored for live sessions."""
+    con = sqlite3.connect(db)
+    origin = dict(con.execute("SELECT id, clock_origin FROM runs_runsession").fetchall())
+    latency = np.array([now - (midnight + origin[session] / rate + t_end)
+                        for now, session, t_end in arrivals if session in origin])
+    samples = con.execute("SELECT SUM(c.count) FROM runs_rawchunk c JOIN runs_runsession s "
+                          "ON s.id = c.session_id WHERE s.source = 'live'").fetchone()[0] or 0
+    con.close()
+    return latency, samples
+
+
 def run(runners: int, tablets: int, seconds: float) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "db.sqlite3"
@@ -74,14 +87,7 @@ def run(runners: int, tablets: int, seconds: float) -> str:
         for process in (agent, server):
             process.send_signal(signal.SIGKILL)
             process.wait()
-        con = sqlite3.connect(db)
-        origin = dict(con.execute("SELECT id, clock_origin FROM runs_runsession").fetchall())
-        rate = 200.0
-        midnight = time.time() // 86400 * 86400
-        latency = np.array([now - (midnight + (origin[session] + t_end * rate) / rate)
-                            for now, session, t_end in arrivals if session in origin])
-        samples = con.execute("SELECT SUM(c.count) FROM runs_rawchunk c JOIN runs_runsession s "
-                              "ON s.id = c.session_id WHERE s.source = 'live'").fetchone()[0] or 0
+        latency, samples = outcome(db, arrivals, time.time() // 86400 * 86400)
         span = seconds
         if not len(latency):
             return f"| {runners} | {tablets} | no strides arrived | | | |"
