@@ -9,6 +9,16 @@ from tests.browser.test_squad_page import _login
 pytestmark = pytest.mark.browser
 
 
+EIGHT_TILES = "document.querySelectorAll('.tile').length === 8"
+
+
+def _open_board(page, base_url: str, password: str, ready: str = EIGHT_TILES, timeout: int = 20_000) -> None:
+    """The demo squad's live board as its coach, once `ready` holds."""
+    _login(page, base_url, "coach", password)
+    page.goto(f"{base_url}/live/squad/1/")
+    page.wait_for_function(ready, timeout=timeout)
+
+
 ALL_TILES_HAVE_A_STRIDE = """[...document.querySelectorAll('.tile')]
     .filter(t => t.querySelector('[data-metric=kickback]').dataset.zone).length >= 8"""
 
@@ -17,9 +27,7 @@ ALL_TILES_HAVE_A_STRIDE = """[...document.querySelectorAll('.tile')]
 def test_board_shows_every_runner_streaming(demo_server, page_at, width, height, name):
     base_url, password = demo_server
     page = page_at(width, height)
-    _login(page, base_url, "coach", password)
-    page.goto(f"{base_url}/live/squad/1/")
-    page.wait_for_function("document.querySelectorAll('.tile').length === 8", timeout=20_000)
+    _open_board(page, base_url, password)
     page.wait_for_function(ALL_TILES_HAVE_A_STRIDE, timeout=60_000)
     assert page.locator("#connection").get_attribute("data-up") == "true"
     first = page.locator(".tile").first
@@ -35,10 +43,8 @@ def test_board_shows_every_runner_streaming(demo_server, page_at, width, height,
 def test_board_catches_up_after_a_dropped_socket(demo_server, page_at):
     base_url, password = demo_server
     page = page_at(1280, 800)
-    _login(page, base_url, "coach", password)
-    page.goto(f"{base_url}/live/squad/1/")
-    page.wait_for_function("window.stridesiteLive && window.stridesiteLive.feed.stats.events > 20",
-                           timeout=60_000)
+    _open_board(page, base_url, password,
+                "window.stridesiteLive && window.stridesiteLive.feed.stats.events > 20", timeout=60_000)
     page.evaluate("window.stridesiteLive.feed.drop()")
     page.wait_for_function("window.stridesiteLive.feed.stats.connects >= 2 && "
                            "window.stridesiteLive.feed.stats.backfills >= 2", timeout=20_000)
@@ -50,9 +56,7 @@ def test_board_catches_up_after_a_dropped_socket(demo_server, page_at):
 def test_close_up_draws_strides_and_angles(demo_server, page_at):
     base_url, password = demo_server
     page = page_at(1280, 800)
-    _login(page, base_url, "coach", password)
-    page.goto(f"{base_url}/live/squad/1/")
-    page.wait_for_function("document.querySelectorAll('.tile').length === 8", timeout=20_000)
+    _open_board(page, base_url, password)
     page.locator(".tile").first.click()
     page.wait_for_url("**/live/runner/**")
     page.wait_for_function("Number(document.getElementById('closeup').dataset.drawn || 0) > 10",
@@ -76,9 +80,7 @@ def test_a_low_quality_stride_is_faded_on_its_tile(demo_server, page_at):
     are hollow, and a tile whose last stride is low shows its value in grey italics with "≈"."""
     base_url, password = demo_server
     page = page_at(1280, 800)
-    _login(page, base_url, "coach", password)
-    page.goto(f"{base_url}/live/squad/1/")
-    page.wait_for_function("document.querySelectorAll('.tile').length === 8", timeout=20_000)
+    _open_board(page, base_url, password)
     seen = page.wait_for_function("""() => {
         const box = document.querySelector('.leg[data-quality=low]');  // read in one go: it redraws
         if (!box) return null;
@@ -95,9 +97,7 @@ def test_a_zone_change_redraws_the_band_and_the_words_at_once(demo_server, page_
     without a reload."""
     base_url, password = demo_server
     board = page_at(1280, 800)
-    _login(board, base_url, "coach", password)
-    board.goto(f"{base_url}/live/squad/1/")
-    board.wait_for_function(ALL_TILES_HAVE_A_STRIDE, timeout=60_000)
+    _open_board(board, base_url, password, ALL_TILES_HAVE_A_STRIDE, timeout=60_000)
     runner, band = board.evaluate("""() => { const r = [...window.stridesiteLive.runners.values()]
         .sort((a, b) => a.name.localeCompare(b.name))[0]; return [r.id, r.band]; }""")
     coach = page_at(1280, 800)
@@ -135,9 +135,7 @@ def test_a_tile_is_flagged_only_when_most_recent_strides_are_out_and_stays_until
     it clears when 2 or fewer of the last 6 are out; the pace band shown changes the same way."""
     base_url, password = demo_server
     page = page_at(1280, 800)
-    _login(page, base_url, "coach", password)
-    page.goto(f"{base_url}/live/squad/1/")
-    page.wait_for_function("document.querySelectorAll('.tile').length === 8", timeout=20_000)
+    _open_board(page, base_url, password)
     steps = page.evaluate("""() => {
         const zones = {};
         for (const band of ['easy', 'steady', 'tempo', 'fast', 'sprint'])
@@ -161,9 +159,7 @@ def test_a_tile_is_flagged_only_when_most_recent_strides_are_out_and_stays_until
 def test_a_runner_without_a_recent_stride_is_greyed_out_and_said_silent(demo_server, page_at):
     base_url, password = demo_server
     page = page_at(1280, 800)
-    _login(page, base_url, "coach", password)
-    page.goto(f"{base_url}/live/squad/1/")
-    page.wait_for_function(ALL_TILES_HAVE_A_STRIDE, timeout=60_000)
+    _open_board(page, base_url, password, ALL_TILES_HAVE_A_STRIDE, timeout=60_000)
     seen = page.evaluate("""() => {   // one task: no stride can arrive in between
         const runner = [...window.stridesiteLive.runners.values()][0];
         runner.lastAt = Date.now() - 12_000;
