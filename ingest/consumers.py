@@ -86,8 +86,8 @@ class IngestConsumer(AsyncWebsocketConsumer):
                 self.live.status(device.runner_id, device.squad_ids, "streaming")
             operations.SAMPLES.inc(len(frame.indices))
             operations.STRIDES.inc(len(strides))
-            for stride in strides:
-                self.live.stride(device.runner_id, device.squad_ids, stride, session.pk, arrived)
+            for number, stride in strides:
+                self.live.stride(device.runner_id, device.squad_ids, stride, session.pk, number, arrived)
         if ack is not None:
             await self.send(text_data=json.dumps({"ack": {frame.address: ack}}))
 

@@ -2,15 +2,20 @@
 
 The engine is deterministic and chunk-invariant, so after a restart (or when an agent
 reconnects to another server process) it is rebuilt by replaying the session's stored
-raw chunks: the strides that follow are exactly those of an uninterrupted run. The
-strides the replay finds again are already stored (and were shown when they were new):
-they are not returned, so boards do not see the past a second time.
+raw chunks: the strides that follow are exactly those of an uninterrupted run. Strides
+already stored (and shown when they were new) are not returned again — neither those the
+replay finds, nor those the agent's resent frames complete a second time (the old process
+may have stored a frame's strides before it could store the frame).
+
+Each stride a session returns is numbered 1, 2, … in that session, counting the strides
+stored before a takeover, so a board's numbering carries on across a process change.
 """
 
 from __future__ import annotations
 
 import time
 import zlib
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -19,9 +24,26 @@ from metrics.core import Stride, StrideEngine
 from metrics.models import body_of, zone_table_for
 from sessions.models import RawChunk, RunSession
 
-_engines: dict[int, StrideEngine] = {}
-_zones_checked: dict[int, float] = {}
 ZONES_EVERY_S = 2.0  # a coach's zone change applies within this long, from the next stride on
+
+
+@dataclass
+class _LiveSession:
+    engine: StrideEngine
+    stored: set[tuple[str, float]] = field(default_factory=set)  # (leg, t_start) stored before a takeover
+    stored_until: float = -np.inf  # the newest of them starts here: later strides are all new
+    count: int = 0  # strides of the session so far
+    zones_checked: float = field(default_factory=time.monotonic)
+
+    def new(self, strides: list[Stride]) -> list[Stride]:
+        """The strides not stored before, counted."""
+        if self.stored and any(s.t_start <= self.stored_until for s in strides):
+            strides = [s for s in strides if (s.leg, s.t_start) not in self.stored]
+        self.count += len(strides)
+        return strides
+
+
+_sessions: dict[int, _LiveSession] = {}
 
 
 def chunk_samples(chunk: RawChunk) -> tuple[np.ndarray, np.ndarray]:
@@ -36,29 +58,42 @@ def _times(session: RunSession, indices: np.ndarray) -> np.ndarray:
     return (indices - session.clock_origin) / session.sample_rate_hz
 
 
-def _new_engine(session: RunSession) -> StrideEngine:
+def _take_over(session: RunSession, before_index: int) -> tuple[_LiveSession, list[Stride]]:
+    """A new engine for the session warmed on its stored chunks, and the strides it found there."""
     runner = session.runner
-    return StrideEngine(body_of(runner), sample_rate=session.sample_rate_hz, zones=zone_table_for(runner))
+    engine = StrideEngine(body_of(runner), sample_rate=session.sample_rate_hz, zones=zone_table_for(runner))
+    stored = set(session.strides.values_list("leg", "t_start"))
+    state = _LiveSession(engine, stored, max((t for _, t in stored), default=-np.inf), count=len(stored))
+    replayed: list[Stride] = []
+    for chunk in session.chunks.filter(first_index__lt=before_index).iterator():
+        chunk_indices, chunk_values = chunk_samples(chunk)
+        replayed += engine.feed(_times(session, chunk_indices), chunk_values)
+    return state, replayed
 
 
 def feed(session: RunSession, indices: np.ndarray, values: np.ndarray) -> list[Stride]:
-    """Strides completed by these samples (all stored chunks replayed first if the engine is new)."""
-    engine = _engines.get(session.pk)
-    if engine is not None and time.monotonic() - _zones_checked.get(session.pk, 0) > ZONES_EVERY_S:
-        engine.zones = zone_table_for(session.runner)
-        _zones_checked[session.pk] = time.monotonic()
-    if engine is None:
-        engine = _engines[session.pk] = _new_engine(session)
-        strides: list[Stride] = []
-        for chunk in session.chunks.filter(first_index__lt=int(indices[0])).iterator():
-            chunk_indices, chunk_values = chunk_samples(chunk)
-            strides += engine.feed(_times(session, chunk_indices), chunk_values)
-        strides += engine.feed(_times(session, indices), values)
-        shown = set(session.strides.values_list("leg", "t_start"))
-        return [stride for stride in strides if (stride.leg, stride.t_start) not in shown]
-    return engine.feed(_times(session, indices), values)
+    """New strides completed by these samples (all stored chunks replayed first if the engine is new)."""
+    state, found = _sessions.get(session.pk), []
+    if state is None:
+        state, found = _take_over(session, int(indices[0]))
+        _sessions[session.pk] = state
+    elif time.monotonic() - state.zones_checked > ZONES_EVERY_S:
+        state.engine.zones = zone_table_for(session.runner)
+        state.zones_checked = time.monotonic()
+    return state.new(found + state.engine.feed(_times(session, indices), values))
+
+
+def count(session: RunSession) -> int:
+    """How many strides the session has returned so far (the last one's number)."""
+    state = _sessions.get(session.pk)
+    return state.count if state is not None else 0
 
 
 def finish(session: RunSession) -> list[Stride]:
-    engine = _engines.pop(session.pk, None)
-    return engine.finish() if engine is not None else []
+    state = _sessions.pop(session.pk, None)
+    return state.new(state.engine.finish()) if state is not None else []
+
+
+def forget() -> None:
+    """Drop every engine of this process (tests: a process restart)."""
+    _sessions.clear()

@@ -85,8 +85,9 @@ class DeviceIngest:
         self.next_seq = cursor.next_seq + len(self.pending)
         self.frames_since_check = 0
 
-    def receive(self, frame: SampleFrame) -> tuple[int | None, list[Stride], RunSession | None]:
-        """Take a frame: (ack to send or None, strides it completed, its session)."""
+    def receive(self, frame: SampleFrame) -> tuple[int | None, list[tuple[int, Stride]], RunSession | None]:
+        """Take a frame: (ack to send or None, the strides it completed with their numbers in the
+        session, its session)."""
         if self.frames_since_check >= self.RECHECK_FRAMES and not self.pending:
             self._check()
         self.frames_since_check += 1
@@ -102,7 +103,7 @@ class DeviceIngest:
         strides = live.feed(session, frame.indices, frame.physical())
         StrideRecord.store(session, strides, ignore_conflicts=True)
         ack = self.flush() if len(self.pending) >= self.FLUSH_FRAMES else None
-        return ack, strides, session
+        return ack, list(enumerate(strides, live.count(session) - len(strides) + 1)), session
 
     def due(self) -> bool:
         return bool(self.pending) and time.monotonic() - self.pending_since >= self.FLUSH_S

@@ -3,7 +3,9 @@
 The ingest connection collects each runner's new strides and status changes and sends
 them every TICK_S as one channel-layer message per squad group and per runner group
 (channels_redis drops past 100 queued messages per channel, so no per-sample traffic).
-Each runner's events are numbered, so a client that sees a gap asks for a backfill.
+Each stride event carries its number in the runner's session (ingest.live counts them across
+a process change), so a client that sees a gap asks for a backfill; status events are states
+(the next one or a backfill corrects a lost one) and carry no number.
 """
 
 from __future__ import annotations
@@ -41,15 +43,16 @@ def stride_event(stride, session_id: int) -> dict:
 class Broadcaster:
     """Per ingest connection: queue events, flush them as ticks."""
 
-    seq: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     _queued: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))
     _squads_of: dict[int, list[int]] = field(default_factory=dict)  # runner → squads, as last told
     _arrivals: list[float] = field(default_factory=list)  # of the queued strides' frames
 
-    def stride(self, runner_id: int, squads: list[int], stride: Stride, session_id: int,
+    def stride(self, runner_id: int, squads: list[int], stride: Stride, session_id: int, number: int,
                arrived: float | None = None) -> None:
-        """A stride's event; `arrived` (time.monotonic) is when the frame that completed it came in."""
-        self._queue(runner_id, squads, {"kind": "stride", "stride": stride_event(stride, session_id)})
+        """A stride's event, `number` in its session; `arrived` (time.monotonic) is when the frame
+        that completed it came in."""
+        self._queue(runner_id, squads, {"kind": "stride", "stride": stride_event(stride, session_id),
+                                        "seq": number})
         if arrived is not None:
             self._arrivals.append(arrived)
 
@@ -58,8 +61,7 @@ class Broadcaster:
 
     def _queue(self, runner_id: int, squads: list[int], event: dict) -> None:
         self._squads_of[runner_id] = squads
-        self.seq[runner_id] += 1
-        self._queued[runner_id].append({**event, "runner": runner_id, "seq": self.seq[runner_id]})
+        self._queued[runner_id].append({**event, "runner": runner_id})
 
     async def flush(self) -> int:
         """Send what is queued: one message per squad and per runner. Returns events sent."""

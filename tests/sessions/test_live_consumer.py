@@ -148,7 +148,7 @@ async def test_backfill_has_the_live_sessions_last_minute_and_ticks_follow(world
     assert await live.flush() == 1
     tick = await communicator.receive_json_from()
     assert tick == {"type": "tick", "events": [{"kind": "status", "status": "leggings disconnected",
-                                                "runner": world.alice.pk, "seq": 1}]}
+                                                "runner": world.alice.pk}]}
     await communicator.send_json_to({"backfill": "squad", "id": world.squad_a.pk})
     assert (await communicator.receive_json_from())["type"] == "backfill"
     assert session.pk == alice["strides"][0]["session"]

@@ -1,12 +1,13 @@
 /* Live feed: one websocket to /ws/live/, subscribed to a squad or a runner.
- * Reconnects with backoff; every (re)connect starts with a backfill. Each runner's
- * events are numbered: a gap (a tick lost on the way) asks for a backfill. */
+ * Reconnects with backoff; every (re)connect starts with a backfill. Each stride event
+ * carries its number in the runner's session (carried on across a server process change):
+ * a gap (a tick lost on the way) asks for a backfill. */
 "use strict";
 
 class LiveFeed {
   constructor(kind, id, handlers) {
     this.kind = kind; this.id = id; this.handlers = handlers;
-    this.seq = new Map();      // runner id -> last event number seen
+    this.seq = new Map();      // runner id -> [session, number] of the last stride seen
     this.stats = {connects: 0, backfills: 0, events: 0, gaps: 0};
     this.delay = 1000;
     this.connect();
@@ -33,7 +34,7 @@ class LiveFeed {
   receive(message) {
     if (message.type === "backfill") {
       this.stats.backfills += 1;
-      this.seq.clear();        // numbering restarts from the next tick
+      this.seq.clear();        // the next stride of each runner is the new baseline
       this.handlers.backfill(message.runners);
     } else if (message.type === "tick") {
       for (const event of message.events) this.event(event);
@@ -45,12 +46,15 @@ class LiveFeed {
   }
 
   event(event) {
-    const last = this.seq.get(event.runner);
-    if (last !== undefined && event.seq !== last + 1) {
-      this.stats.gaps += 1;
-      this.socket.send(JSON.stringify({backfill: this.kind, id: this.id}));
+    if (event.kind === "stride") {
+      const [session, number] = this.seq.get(event.runner) || [];
+      const expected = event.stride.session === session ? number + 1 : 1;
+      if (session !== undefined && event.seq !== expected) {
+        this.stats.gaps += 1;
+        this.socket.send(JSON.stringify({backfill: this.kind, id: this.id}));
+      }
+      this.seq.set(event.runner, [event.stride.session, event.seq]);
     }
-    this.seq.set(event.runner, event.seq);
     this.stats.events += 1;
     this.handlers.event(event);
   }
