@@ -12,7 +12,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from ingest import services
 from ingest.protocol.frames import FrameError, decode
-from sessions.broadcast import TICK_S, Broadcaster
+from sessions.broadcast import PRESENCE_S, TICK_S, Broadcaster
 from stridesite import operations
 from stridesite.ws_budget import CLOSE_OVER_BUDGET, Budget
 
@@ -39,6 +39,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
         self.counted = True
         self.flusher = asyncio.create_task(self._tick())
         await self.channel_layer.group_add(services.station_group(self.station.pk), self.channel_name)
+        await database_sync_to_async(services.mark_seen)(self.station)
         await database_sync_to_async(services.close_idle_sessions)()
         config = await database_sync_to_async(services.station_config)(self.station)
         await self.send(text_data=json.dumps({"hello": config}))
@@ -99,9 +100,13 @@ class IngestConsumer(AsyncWebsocketConsumer):
 
     async def _status_message(self, text: str) -> None:
         """`{"status": {"AA:…": "connected" | "disconnected"}, "backlog": {"AA:…": frames}}` from
-        the agent's radio side and its spool (the backlog is optional)."""
+        the agent's radio side and its spool (the backlog is optional), or `{"end": ["AA:…"]}`
+        when the agent's run ended with everything sent."""
         try:
             message = json.loads(text)
+            if isinstance(message, dict) and isinstance(message.get("end"), list):
+                await self._end(message["end"])
+                return
             states, backlog = message["status"], message.get("backlog", {})
         except (ValueError, KeyError, TypeError, AttributeError):
             states = backlog = None
@@ -123,10 +128,38 @@ class IngestConsumer(AsyncWebsocketConsumer):
                 device.announced = announced
                 self.live.status(device.runner_id, device.squad_ids, announced)
 
+    async def _end(self, addresses: list) -> None:
+        """Close the sessions of a run the agent ended; answer `{"ended": [...]}`."""
+        ended = []
+        for address in addresses[:1000]:
+            if not isinstance(address, str):
+                continue
+            device = self._device(address)
+            try:
+                await database_sync_to_async(device.end)()
+            except services.FrameRefused as error:
+                await self._error(str(error))
+                continue
+            device.announced = "idle"
+            self.live.status(device.runner_id, device.squad_ids, "idle")
+            ended.append(address)
+        await self.live.flush()
+        await self.send(text_data=json.dumps({"ended": ended}))
+
     async def _tick(self) -> None:
-        """Every TICK_S: live events out; frames that waited FLUSH_S written and acknowledged."""
+        """Every TICK_S: live events out; frames that waited FLUSH_S written and acknowledged.
+        Every PRESENCE_S the boards hear that this station is connected, and every SEEN_EVERY_S
+        the database (for boards that connect later, on any process)."""
+        said = seen = time.monotonic()
         while True:
             await asyncio.sleep(TICK_S)
+            now = time.monotonic()
+            if now - said >= PRESENCE_S:
+                said = now
+                await self.live.presence(self.station, self.devices.values())
+            if now - seen >= services.SEEN_EVERY_S:
+                seen = now
+                await database_sync_to_async(services.mark_seen)(self.station)
             acks = {}
             for device in list(self.devices.values()):
                 if device.due():

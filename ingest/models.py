@@ -95,6 +95,8 @@ class IngestStation(models.Model):
     token_hint = models.CharField(max_length=8, help_text="First characters, to tell tokens apart")
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(
+        null=True, blank=True, help_text="Refreshed every few seconds while its agent is connected")
 
     objects = IngestStationQuerySet.as_manager()
 

@@ -22,6 +22,8 @@ from stridesite.permissions import station_leggings
 
 log = logging.getLogger(__name__)
 IDLE_CLOSE_S = 60.0
+SEEN_EVERY_S = 2.0  # a connected station's last_seen is refreshed this often …
+OFFLINE_AFTER_S = 5.0  # … and it counts as offline once older than this
 
 
 class FrameRefused(Exception):
@@ -67,6 +69,7 @@ class DeviceIngest:
         self.pending_since = 0.0
         self.runner_id: int | None = None
         self.squad_ids: list[int] = []
+        self.station_squad_ids: list[int] = []  # those the station's own coach coaches
         self.announced = ""  # the live status last broadcast for this runner
 
     def refresh(self) -> None:
@@ -81,6 +84,8 @@ class DeviceIngest:
         self.leggings = leggings
         self.runner_id = leggings.runner_id
         self.squad_ids = list(leggings.runner.squads.values_list("pk", flat=True))
+        self.station_squad_ids = list(leggings.runner.squads.filter(coaches=self.station.coach_id)
+                                      .values_list("pk", flat=True))
         cursor, _ = IngestCursor.objects.get_or_create(leggings=leggings)
         self.next_seq = cursor.next_seq + len(self.pending)
         self.frames_since_check = 0
@@ -132,8 +137,19 @@ class DeviceIngest:
                 and 0 <= (frame.first_index - session.last_index) / session.sample_rate_hz <= IDLE_CLOSE_S:
             return session
         self.flush()
-        self.session = _session_for(self.leggings, frame)
+        self.session = _session_for(self.leggings, frame, self.station)
         return self.session
+
+    def end(self) -> None:
+        """The agent ended its run cleanly: write what is pending and close the leggings' live
+        session (whichever connection streamed it), so the next run, even seconds later, is a
+        session of its own."""
+        if self.runner_id is None:
+            self._check()
+        self.flush()
+        self.session = None
+        for session in RunSession.objects.filter(leggings=self.leggings, status=RunSession.Status.LIVE):
+            close_session(session)
 
 
 def _chunk(frame: SampleFrame, session: RunSession) -> RawChunk:
@@ -145,8 +161,9 @@ def _chunk(frame: SampleFrame, session: RunSession) -> RawChunk:
     )
 
 
-def _session_for(leggings: Leggings, frame: SampleFrame) -> RunSession:
-    """The leggings' live session, or a new one when none is open or the stream restarted."""
+def _session_for(leggings: Leggings, frame: SampleFrame, station: IngestStation) -> RunSession:
+    """The leggings' live session (now through this station), or a new one when none is open or
+    the stream restarted."""
     with transaction.atomic():
         session = (RunSession.objects.select_for_update()
                    .filter(leggings=leggings, status=RunSession.Status.LIVE).order_by("-started_at").first())
@@ -154,11 +171,14 @@ def _session_for(leggings: Leggings, frame: SampleFrame) -> RunSession:
             gap = (frame.first_index - (session.last_index or 0)) / session.sample_rate_hz
             if session.runner_id == leggings.runner_id and 0 <= gap <= IDLE_CLOSE_S \
                     and frame.rate_hz == session.sample_rate_hz:
+                if session.station_id != station.pk:
+                    session.station = station
+                    session.save(update_fields=["station"])
                 return session
             close_session(session)
         now = timezone.now()
         return RunSession.objects.create(
-            runner=leggings.runner, leggings=leggings, started_at=now, ended_at=now,
+            runner=leggings.runner, leggings=leggings, station=station, started_at=now, ended_at=now,
             status=RunSession.Status.LIVE, source=RunSession.Source.LIVE,
             sample_rate_hz=frame.rate_hz, clock_origin=frame.first_index, last_index=frame.first_index,
         )
@@ -178,6 +198,11 @@ def close_idle_sessions() -> int:
     for session in idle:
         close_session(session)
     return len(idle)
+
+
+def mark_seen(station: IngestStation) -> None:
+    """The station's agent is connected (SEEN_EVERY_S): any process can tell it is online."""
+    IngestStation.objects.filter(pk=station.pk).update(last_seen=timezone.now())
 
 
 def revoke_station(station: IngestStation) -> None:

@@ -21,6 +21,7 @@ from sessions.groups import runner_group, squad_group
 from stridesite import operations
 
 TICK_S = 0.02
+PRESENCE_S = 1.0  # a connected station tells its runners' boards so this often
 STRIDE_FIELDS = ("leg", "t_start", "t_end", "kickback_deg", "shank_back_deg", "knee_elevation_deg",
                  "cadence_spm", "contact_ms", "speed_mps", "pace_band", "zone", "symmetry_pct", "quality",
                  "trace")
@@ -62,6 +63,22 @@ class Broadcaster:
     def _queue(self, runner_id: int, squads: list[int], event: dict) -> None:
         self._squads_of[runner_id] = squads
         self._queued[runner_id].append({**event, "runner": runner_id})
+
+    async def presence(self, station, devices) -> None:
+        """The station is connected: each squad hears which of its runners come through it (the
+        station's name only where the station's own coach coaches the squad)."""
+        runners: dict[int, list[int]] = defaultdict(list)
+        named: set[int] = set()
+        for device in devices:
+            if device.runner_id is not None:
+                for squad_id in device.squad_ids:
+                    runners[squad_id].append(device.runner_id)
+                named.update(device.station_squad_ids)
+        layer = get_channel_layer()
+        for squad_id, ids in runners.items():
+            await layer.group_send(squad_group(squad_id), {
+                "type": "live.presence", "station": station.pk,
+                "name": station.name if squad_id in named else None, "runners": ids})
 
     async def flush(self) -> int:
         """Send what is queued: one message per squad and per runner. Returns events sent."""

@@ -31,7 +31,7 @@ def _snapshot(user, kind: str, object_id: int) -> list[dict]:
     """Backfill, re-checking access: [] when the user may not watch."""
     if kind == "squad":
         squad = coached_squads(user).filter(pk=object_id).first()
-        return squad_snapshot(squad.members.order_by("display_name")) if squad else []
+        return squad_snapshot(squad) if squad else []
     runner = visible_runners(user).filter(pk=object_id).first()
     return [runner_snapshot(runner)] if runner else []
 
@@ -49,7 +49,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     `{"backfill": "squad"|"runner", "id": N}` (after a gap in a runner's event numbers).
 
     Messages out: `subscribed`, then `backfill` (every runner's last minute), then `tick`
-    (batched live events, each numbered per runner), `zones` (a coach changed a runner's
+    (batched live events; strides numbered in their session), `presence` (each second from each
+    connected station: the runners that come through it), `zones` (a coach changed a runner's
     zones), `unsubscribed`, `error`.
     """
 
@@ -143,6 +144,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def live_tick(self, message: dict) -> None:
         """A batch of numbered live events (strides, status) from an ingest connection."""
         await self.send_json({"type": "tick", "events": message["events"]})
+
+    async def live_presence(self, message: dict) -> None:
+        """A station is connected and these runners come through it (Broadcaster.presence)."""
+        await self.send_json({"type": "presence", "station": message["station"], "name": message["name"],
+                              "runners": message["runners"]})
 
     async def live_zones(self, message: dict) -> None:
         """A coach changed a runner's zones (athletes.services.announce_zones)."""

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from athletes.models import RunnerProfile
+from athletes.models import RunnerProfile, Squad
+from ingest.services import OFFLINE_AFTER_S
 from metrics.models import zone_table_for
 from sessions.broadcast import stride_event
 from sessions.models import RunSession
@@ -19,18 +20,24 @@ BACKFILL_S = 60.0
 STREAMING_WITHIN_S = 5.0
 
 
-def runner_snapshot(runner: RunnerProfile) -> dict:
-    """Name, zones per band, status, how long ago samples last came, and the last minute of
-    strides of one runner."""
-    session = RunSession.objects.filter(runner=runner, status=RunSession.Status.LIVE).order_by(
-        "-started_at").first()
-    status, strides, age = "idle", [], None
+def runner_snapshot(runner: RunnerProfile, squad: Squad | None = None) -> dict:
+    """Name, zones per band, status, how long ago samples last came, the station they come
+    through (named only on a board of a squad the station's own coach coaches), and the last
+    minute of strides of one runner."""
+    session = (RunSession.objects.filter(runner=runner, status=RunSession.Status.LIVE)
+               .select_related("station").order_by("-started_at").first())
+    status, strides, age, station = "idle", [], None, None
     if session is not None:
-        cutoff = timezone.now() - timedelta(seconds=STREAMING_WITHIN_S)
+        now = timezone.now()
         if session.ended_at is not None:
-            age = round((timezone.now() - session.ended_at).total_seconds(), 1)
-        recent = session.ended_at is not None and session.ended_at > cutoff
-        status = "streaming" if recent else "no data"
+            age = round((now - session.ended_at).total_seconds(), 1)
+        status = "streaming" if age is not None and age <= STREAMING_WITHIN_S else "no data"
+        if session.station is not None:
+            seen = session.station.last_seen
+            if seen is None or seen < now - timedelta(seconds=OFFLINE_AFTER_S):
+                status = "station offline"
+            named = squad is not None and squad.coaches.filter(pk=session.station.coach_id).exists()
+            station = {"id": session.station_id, "name": session.station.name if named else None}
         last = session.strides.order_by("-t_end").values_list("t_end", flat=True).first()
         if last is not None:
             strides = [stride_event(s, session.pk)
@@ -38,10 +45,11 @@ def runner_snapshot(runner: RunnerProfile) -> dict:
     return {
         "runner": runner.pk, "name": runner.display_name, "status": status,
         "age_s": age,  # seconds since the runner's live session last received samples
+        "station": station,
         "zones": zone_table_for(runner).as_json(),
         "strides": strides,
     }
 
 
-def squad_snapshot(runners) -> list[dict]:
-    return [runner_snapshot(runner) for runner in runners]
+def squad_snapshot(squad: Squad) -> list[dict]:
+    return [runner_snapshot(runner, squad) for runner in squad.members.order_by("display_name")]

@@ -27,6 +27,9 @@ class RunSession(models.Model):
     leggings = models.ForeignKey(
         Leggings, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
     )
+    station = models.ForeignKey(
+        "ingest.IngestStation", null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions",
+        help_text="The station a live session streams through (the last one, after a move)")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LIVE)

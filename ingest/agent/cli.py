@@ -1,10 +1,13 @@
 """`stridesite-agent` (also `python -m ingest.agent`): scan, run, simulate.
 
     stridesite-agent scan
-    stridesite-agent run --server ws://host:8000 --token TOKEN
+    stridesite-agent run --server wss://host [--server wss://other] --token TOKEN
     stridesite-agent simulate --server ws://host:8000 --token TOKEN --runners 8 [--seconds 60] [--loss 0.03]
 
-The token may also come from STRIDESITE_TOKEN (keeps it out of the process list).
+The token may also come from STRIDESITE_TOKEN (keeps it out of the process list). Several
+--server URLs (or one comma-separated list) are tried in turn: the agent fails over to the
+next when one goes away. A run that ends (Ctrl-C, SIGTERM, or the simulation's end) sends
+what is spooled, then tells the server, which closes the run's sessions.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -32,16 +36,18 @@ COMMIT_S = 0.02  # group commit of new frames to the spool
 class Agent:
     """Leggings (real or virtual) → framers → spool → uplink, plus the status board."""
 
-    def __init__(self, server: str, token: str, spool_path: Path, quiet: bool) -> None:
+    def __init__(self, args: argparse.Namespace) -> None:
+        spool_path = Path(args.spool)
         spool_path.parent.mkdir(parents=True, exist_ok=True)
         self.spool = Spool(spool_path)
-        self.uplink = Uplink(server, token, self.spool, on_hello=self._on_hello)
+        servers = [url for given in args.server for url in given.split(",") if url]
+        self.uplink = Uplink(servers, args.token, self.spool, on_hello=self._on_hello, ca_file=args.ca_file)
         self.framers: dict[str, Framer] = {}
         self.links: dict[str, LinkState] = {}
         self.tasks: dict[str, asyncio.Task] = {}
         self.hello = asyncio.Event()
         self.config: list[dict] = []
-        self.board = StatusBoard(self, quiet)
+        self.board = StatusBoard(self, args.quiet)
 
     def _on_hello(self, hello: dict) -> None:
         self.config = hello["leggings"]
@@ -69,18 +75,33 @@ class Agent:
             await asyncio.sleep(COMMIT_S)
             self.commit()
 
-    async def wait_drained(self, timeout: float) -> bool:
+    def start(self) -> list[asyncio.Task]:
+        """The uplink, the status board and the spool's group commit, in the background."""
+        work = (self.uplink.run(), self.board.run(), self.committing())
+        return [asyncio.create_task(job) for job in work]
+
+    async def finish(self, background: list[asyncio.Task], timeout: float) -> bool:
+        """End the run: spool the framers' last frames, send everything, tell the server the run
+        ended. True when all of it was acknowledged within `timeout` seconds."""
+        for framer in self.framers.values():
+            framer.flush()
+        self.commit()
         deadline = time.monotonic() + timeout
         while self.spool.backlog() and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
-        return not self.spool.backlog()
+        drained = not self.spool.backlog()
+        ended = drained and await self.uplink.end(list(self.framers), max(1.0, deadline - time.monotonic()))
+        for task in background:
+            task.cancel()
+        return ended
 
 
 async def _run(args: argparse.Namespace) -> int:
-    agent = Agent(args.server, args.token, Path(args.spool), args.quiet)
-    uplink = asyncio.create_task(agent.uplink.run())
-    board = asyncio.create_task(agent.board.run())
-    committer = asyncio.create_task(agent.committing())
+    agent = Agent(args)
+    background = agent.start()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     await agent.hello.wait()
     for leggings in agent.config:
         address = leggings["ble_address"]
@@ -88,15 +109,18 @@ async def _run(args: argparse.Namespace) -> int:
             address, lambda data, a=address: agent.on_notification(a, data), agent.links[address],
             on_drop=lambda a=address: agent.on_drop(a),
             on_state=lambda up, a=address: agent.uplink.set_radio(a, up)))
-    await asyncio.gather(uplink, board, committer, *agent.tasks.values())
-    return 0
+    await stop.wait()
+    for task in agent.tasks.values():
+        task.cancel()
+    ended = await agent.finish(background, args.drain_timeout)
+    print("run ended: everything sent" if ended else "stopped with frames still spooled: they are sent "
+          "on the next start", file=sys.stderr)
+    return 0 if ended else 1
 
 
 async def _simulate(args: argparse.Namespace) -> int:
-    agent = Agent(args.server, args.token, Path(args.spool), args.quiet)
-    uplink = asyncio.create_task(agent.uplink.run())
-    board = asyncio.create_task(agent.board.run())
-    committer = asyncio.create_task(agent.committing())
+    agent = Agent(args)
+    background = agent.start()
     try:
         await asyncio.wait_for(agent.hello.wait(), args.connect_timeout)
     except TimeoutError:
@@ -123,14 +147,9 @@ async def _simulate(args: argparse.Namespace) -> int:
             lambda data, a=address: agent.on_notification(a, data), seconds=args.seconds, on_state=on_state))
     agent.board.devices = {d.address: d for d in devices}
     await asyncio.gather(*agent.tasks.values())
-    for framer in agent.framers.values():
-        framer.flush()
-    agent.commit()
-    drained = await agent.wait_drained(args.drain_timeout)
-    for task in (uplink, board, committer):
-        task.cancel()
+    ended = await agent.finish(background, args.drain_timeout)
     agent.board.print_summary()
-    return 0 if drained else 1
+    return 0 if ended else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,7 +159,12 @@ def main(argv: list[str] | None = None) -> int:
         "--seconds", type=float, default=5.0)
     for name in ("run", "simulate"):
         p = sub.add_parser(name)
-        p.add_argument("--server", required=True, help="ws://host:port of the StrideSite server")
+        p.add_argument("--server", required=True, action="append",
+                       help="ws://host:port or wss://host of the StrideSite server; repeat (or separate "
+                            "with commas) for several processes or proxies to fail over between")
+        p.add_argument("--ca-file", help="CA certificate to trust for wss:// (a self-signed proxy)")
+        p.add_argument("--drain-timeout", type=float, default=60.0,
+                       help="seconds to send what is spooled when the run ends")
         p.add_argument("--token", default=os.environ.get("STRIDESITE_TOKEN", ""))
         p.add_argument("--spool", default=str(DEFAULT_SPOOL))
         p.add_argument("--quiet", action="store_true", help="no live status table")
@@ -154,7 +178,6 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--fade-every", type=float, default=0.0,
                      help="mean seconds between radio fades (each loses 40–240 ms of notifications)")
     sim.add_argument("--connect-timeout", type=float, default=30.0)
-    sim.add_argument("--drain-timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(name)s %(message)s")

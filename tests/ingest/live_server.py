@@ -65,13 +65,14 @@ def start_worker(db_path: Path, redis_url: str | None = None) -> subprocess.Pope
                             stderr=subprocess.DEVNULL)
 
 
-def start_agent(port: int, token: str, spool: Path, *args: str,
+def start_agent(port: int | list[int], token: str, spool: Path, *args: str,
                 output: int = subprocess.PIPE) -> subprocess.Popen:
-    """`stridesite-agent simulate` into the server on `port`; pass DEVNULL as `output` for an
-    agent that runs longer than anyone reads its pipes."""
+    """`stridesite-agent simulate` into the server on `port` (or failing over between several);
+    pass DEVNULL as `output` for an agent that runs longer than anyone reads its pipes."""
     env = {**os.environ, "STRIDESITE_TOKEN": token}
+    servers = ",".join(f"ws://127.0.0.1:{p}" for p in (port if isinstance(port, list) else [port]))
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest.agent", "simulate", "--server", f"ws://127.0.0.1:{port}",
+        [sys.executable, "-m", "ingest.agent", "simulate", "--server", servers,
          "--spool", str(spool), "--quiet", *args],
         cwd=ROOT, env=env, stdout=output, stderr=output, text=True,
     )

@@ -83,10 +83,10 @@ def _check_strides_match_an_uninterrupted_run(server) -> None:
     from metrics.core import Body, StrideEngine
 
     sessions = server.execute(
-        "SELECT s.id, s.clock_origin, s.sample_rate_hz, r.height_cm FROM runs_runsession s "
+        "SELECT s.id, s.clock_origin, s.sample_rate_hz, r.height_cm, s.status FROM runs_runsession s "
         "JOIN athletes_runnerprofile r ON r.id = s.runner_id WHERE s.clock_origin IS NOT NULL").fetchall()
     compared = 0
-    for session_id, origin, rate, height in sessions:
+    for session_id, origin, rate, height, status in sessions:
         chunks = server.execute("SELECT first_index, offsets, samples, count, accel_range_g, gyro_range_dps "
                                 "FROM runs_rawchunk WHERE session_id = ? ORDER BY first_index", (session_id,))
         engine = StrideEngine(Body.from_height(height / 100), sample_rate=rate)
@@ -95,6 +95,8 @@ def _check_strides_match_an_uninterrupted_run(server) -> None:
             idx = first + np.frombuffer(offsets, dtype="<u2").astype(np.int64)
             raw = np.frombuffer(zlib.decompress(samples), dtype="<i2").reshape(count, 24)
             replayed += engine.feed((idx - origin) / rate, raw * lsb(accel, gyro))
+        if status == "done":  # the agent ended its run: the session's last strides were flushed
+            replayed += engine.finish()
         live = server.execute(
             "SELECT leg, t_start, kickback_deg, knee_elevation_deg FROM metrics_striderecord "
             "WHERE session_id = ? ORDER BY leg, t_start", (session_id,)).fetchall()

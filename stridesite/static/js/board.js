@@ -12,8 +12,9 @@ const FLAG_ON = 4;         // out of zone on one side, and cleared when FLAG_OFF
 const FLAG_OFF = 2;        // one odd stride neither raises nor clears it
 const STALE_S = 5;         // a last stride older than this is greyed out
 const SILENT_S = 10;       // … and a runner still said to be streaming is shown as "no data"
+const STATION_SILENT_S = 4;  // a station not heard from this long is offline (its server may have died)
 const SCALES = {kickback: [40, 160], knee_elevation: [0, 80]};
-const runners = new Map();   // id -> {name, status, zones, strides[], lastAt, flags, band, tile}
+const runners = new Map();   // id -> {name, status, zones, strides[], lastAt, flags, band, station, stationAt, tile}
 const dirty = new Set();
 
 function pct(metric, value) {
@@ -38,7 +39,7 @@ function tileFor(runner) {
     <div class="tile-head"><span class="name"></span><span class="status"></span></div>
     <div class="flag" aria-live="polite"></div>
     <div class="tile-meta"><span class="cadence"></span><span class="band"></span><span class="sym"></span>
-      <span class="age"></span></div>
+      <span class="age"></span><span class="via"></span></div>
     ${Object.entries(METRICS).map(([metric, label]) => `
       <div class="metric" data-metric="${metric}">
         <div class="metric-label">${label}</div>
@@ -63,7 +64,9 @@ function backfill(list) {
     }
     Object.assign(runner, {name: data.name, status: data.status, zones: data.zones,
                            strides: data.strides.slice(-4 * TRAIL), flags: {}, band: null,
-                           lastAt: data.strides.length && data.age_s != null ? Date.now() - 1000 * data.age_s : null});
+                           lastAt: data.strides.length && data.age_s != null ? Date.now() - 1000 * data.age_s : null,
+                           station: data.station,
+                           stationAt: data.station && data.status !== "station offline" ? Date.now() : null});
     for (const stride of runner.strides) settle(runner, stride);
     dirty.add(runner.id);
   }
@@ -93,6 +96,18 @@ function onEvent(event) {
   dirty.add(runner.id);
   sortTiles();
   redraw();
+}
+
+/* A connected station names the runners that come through it, every second, on every server. */
+function onPresence(message) {
+  for (const id of message.runners) {
+    const runner = runners.get(id);
+    if (!runner) continue;
+    if (runner.station?.id !== message.station || runner.station?.name !== message.name) dirty.add(id);
+    runner.station = {id: message.station, name: message.name};
+    runner.stationAt = Date.now();
+  }
+  if (dirty.size) redraw();
 }
 
 function onZones(message) {
@@ -163,6 +178,8 @@ function draw() {
     tile.querySelector(".flag").textContent = flagText(runner);
     tile.querySelector(".cadence").textContent = last ? `${Math.round(last.cadence_spm)} spm` : "— spm";
     tile.querySelector(".band").textContent = runner.band || "";
+    tile.querySelector(".via").textContent = runner.station?.name ? `via ${runner.station.name}` : "";
+    tile.dataset.station = runner.station?.id ?? "";
     const sym = last?.symmetry_pct?.kickback;
     tile.querySelector(".sym").textContent = sym == null ? "L/R —" : `L/R ${sym > 0 ? "+" : ""}${sym.toFixed(1)}%`;
     tile.querySelector(".sym").classList.toggle("warn", sym != null && Math.abs(sym) > 5);
@@ -220,12 +237,16 @@ function ageTiles() {
   for (const runner of runners.values()) {
     const age = runner.lastAt == null ? null : Math.max(0, Math.round((now - runner.lastAt) / 1000));
     runner.tile.querySelector(".age").textContent = age == null ? "no stride yet" : `last stride ${age} s ago`;
-    runner.tile.dataset.stale = String(age == null || age > STALE_S || runner.status !== "streaming");
-    // "streaming" with nothing for a while: the station's process may have died without saying so.
+    // The station stopped saying it is connected (its server process died, or its link did);
+    // or "streaming" with nothing for a while.
+    const away = Boolean(runner.station) && ["streaming", "leggings disconnected"].includes(runner.status) &&
+      (runner.stationAt == null || now - runner.stationAt > 1000 * STATION_SILENT_S);
     const silent = runner.status === "streaming" && (age == null || age > SILENT_S);
+    const shown = away ? "station offline" : silent ? "no data" : runner.status;
+    runner.tile.dataset.stale = String(age == null || age > STALE_S || shown !== "streaming");
     const status = runner.tile.querySelector(".status");
-    status.textContent = silent ? "no data" : runner.status;
-    status.dataset.status = silent ? "no data" : runner.status;
+    status.textContent = shown;
+    status.dataset.status = shown;
   }
 }
 
@@ -233,7 +254,7 @@ const redraw = everyFrame(draw);
 setInterval(ageTiles, 1000);
 document.getElementById("offenders-first")?.addEventListener("change", sortTiles);
 const feed = new LiveFeed("squad", SQUAD, {
-  backfill, event: onEvent, zones: onZones,
+  backfill, event: onEvent, zones: onZones, presence: onPresence,
   connection: (up) => { document.getElementById("connection").dataset.up = up; },
 });
 window.stridesiteLive = {feed, runners};

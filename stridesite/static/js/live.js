@@ -38,6 +38,8 @@ class LiveFeed {
       this.handlers.backfill(message.runners);
     } else if (message.type === "tick") {
       for (const event of message.events) this.event(event);
+    } else if (message.type === "presence") {
+      this.handlers.presence?.(message);
     } else if (message.type === "zones") {
       this.handlers.zones?.(message);
     } else if (message.type === "unsubscribed" || message.type === "error") {
