@@ -142,13 +142,14 @@ class DeviceIngest:
 
     def end(self) -> None:
         """The agent ended its run cleanly: write what is pending and close the leggings' live
-        session (whichever connection streamed it), so the next run, even seconds later, is a
-        session of its own."""
+        session if it streams through this station (on whichever connection), so the next run,
+        even seconds later, is a session of its own."""
         if self.runner_id is None:
             self._check()
         self.flush()
         self.session = None
-        for session in RunSession.objects.filter(leggings=self.leggings, status=RunSession.Status.LIVE):
+        for session in RunSession.objects.filter(leggings=self.leggings, station=self.station,
+                                                 status=RunSession.Status.LIVE):
             close_session(session)
 
 

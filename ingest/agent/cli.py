@@ -90,7 +90,8 @@ class Agent:
         while self.spool.backlog() and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
         drained = not self.spool.backlog()
-        ended = drained and await self.uplink.end(list(self.framers), max(1.0, deadline - time.monotonic()))
+        streamed = [address for address, framer in self.framers.items() if framer.stats.frames]
+        ended = drained and await self.uplink.end(streamed, max(1.0, deadline - time.monotonic()))
         for task in background:
             task.cancel()
         return ended
@@ -126,11 +127,13 @@ async def _simulate(args: argparse.Namespace) -> int:
     except TimeoutError:
         print(f"no answer from {agent.uplink.url} within {args.connect_timeout} s", file=sys.stderr)
         return 2
-    chosen = agent.config[: args.runners]
+    wanted = set(args.leggings.split(",")) if args.leggings else None
+    chosen = [(number, item) for number, item in enumerate(agent.config)  # each keeps its own runner
+              if wanted is None or item["serial"] in wanted][: args.runners]
     if len(chosen) < args.runners:
         print(f"the station has {len(chosen)} leggings assigned; simulating those", file=sys.stderr)
     devices = []
-    for number, leggings in enumerate(chosen):
+    for number, leggings in chosen:
         address = leggings["ble_address"]
         device = VirtualLeggings(address, leggings["ble_name"], seed=number + 1, rate_hz=args.rate,
                                  speed=3.0 + 0.25 * number, loss=args.loss,
@@ -171,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--verbose", action="store_true")
     sim = sub.choices["simulate"]
     sim.add_argument("--runners", type=int, default=8)
+    sim.add_argument("--leggings", default="", help="only these serials (comma-separated): another station "
+                                                   "streams the others")
     sim.add_argument("--seconds", type=float, default=None, help="stream this long (default: forever)")
     sim.add_argument("--loss", type=float, default=0.0, help="fraction of BLE notifications lost")
     sim.add_argument("--rate", type=int, default=200)
