@@ -136,10 +136,12 @@ class IngestConsumer(AsyncWebsocketConsumer):
                 continue
             device = self._device(address)
             try:
-                await database_sync_to_async(device.end)()
+                last = await database_sync_to_async(device.end)()
             except services.FrameRefused as error:
                 await self._error(str(error))
                 continue
+            for number, stride, session in last:
+                self.live.stride(device.runner_id, device.squad_ids, stride, session.pk, number)
             device.announced = "idle"
             self.live.status(device.runner_id, device.squad_ids, "idle")
             ended.append(address)

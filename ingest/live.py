@@ -35,12 +35,13 @@ class _LiveSession:
     count: int = 0  # strides of the session so far
     zones_checked: float = field(default_factory=time.monotonic)
 
-    def new(self, strides: list[Stride]) -> list[Stride]:
-        """The strides not stored before, counted."""
+    def new(self, strides: list[Stride]) -> list[tuple[int, Stride]]:
+        """The strides not stored before, each with its number in the session."""
         if self.stored and any(s.t_start <= self.stored_until for s in strides):
             strides = [s for s in strides if (s.leg, s.t_start) not in self.stored]
+        numbered = list(enumerate(strides, self.count + 1))
         self.count += len(strides)
-        return strides
+        return numbered
 
 
 _sessions: dict[int, _LiveSession] = {}
@@ -71,8 +72,9 @@ def _take_over(session: RunSession, before_index: int) -> tuple[_LiveSession, li
     return state, replayed
 
 
-def feed(session: RunSession, indices: np.ndarray, values: np.ndarray) -> list[Stride]:
-    """New strides completed by these samples (all stored chunks replayed first if the engine is new)."""
+def feed(session: RunSession, indices: np.ndarray, values: np.ndarray) -> list[tuple[int, Stride]]:
+    """New strides completed by these samples, numbered (all stored chunks replayed first if the
+    engine is new)."""
     state, found = _sessions.get(session.pk), []
     if state is None:
         state, found = _take_over(session, int(indices[0]))
@@ -83,13 +85,8 @@ def feed(session: RunSession, indices: np.ndarray, values: np.ndarray) -> list[S
     return state.new(found + state.engine.feed(_times(session, indices), values))
 
 
-def count(session: RunSession) -> int:
-    """How many strides the session has returned so far (the last one's number)."""
-    state = _sessions.get(session.pk)
-    return state.count if state is not None else 0
-
-
-def finish(session: RunSession) -> list[Stride]:
+def finish(session: RunSession) -> list[tuple[int, Stride]]:
+    """The session's last strides, numbered; its engine is dropped."""
     state = _sessions.pop(session.pk, None)
     return state.new(state.engine.finish()) if state is not None else []
 

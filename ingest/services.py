@@ -105,10 +105,10 @@ class DeviceIngest:
         self.pending.append((frame, session))
         session.last_index = int(frame.indices[-1])
         session.ended_at = timezone.now()
-        strides = live.feed(session, frame.indices, frame.physical())
-        StrideRecord.store(session, strides, ignore_conflicts=True)
+        numbered = live.feed(session, frame.indices, frame.physical())
+        StrideRecord.store(session, [stride for _, stride in numbered], ignore_conflicts=True)
         ack = self.flush() if len(self.pending) >= self.FLUSH_FRAMES else None
-        return ack, list(enumerate(strides, live.count(session) - len(strides) + 1)), session
+        return ack, numbered, session
 
     def due(self) -> bool:
         return bool(self.pending) and time.monotonic() - self.pending_since >= self.FLUSH_S
@@ -140,17 +140,20 @@ class DeviceIngest:
         self.session = _session_for(self.leggings, frame, self.station)
         return self.session
 
-    def end(self) -> None:
+    def end(self) -> list[tuple[int, Stride, RunSession]]:
         """The agent ended its run cleanly: write what is pending and close the leggings' live
         session if it streams through this station (on whichever connection), so the next run,
-        even seconds later, is a session of its own."""
+        even seconds later, is a session of its own. Returns the last strides the engine completed:
+        (number, stride, session)."""
         if self.runner_id is None:
             self._check()
         self.flush()
         self.session = None
+        last = []
         for session in RunSession.objects.filter(leggings=self.leggings, station=self.station,
                                                  status=RunSession.Status.LIVE):
-            close_session(session)
+            last += [(number, stride, session) for number, stride in close_session(session)]
+        return last
 
 
 def _chunk(frame: SampleFrame, session: RunSession) -> RawChunk:
@@ -185,11 +188,13 @@ def _session_for(leggings: Leggings, frame: SampleFrame, station: IngestStation)
         )
 
 
-def close_session(session: RunSession) -> None:
-    """End a live session: flush its engine, mark it done."""
-    StrideRecord.store(session, live.finish(session), ignore_conflicts=True)
+def close_session(session: RunSession) -> list[tuple[int, Stride]]:
+    """End a live session: flush its engine (its last strides are returned, numbered), mark it done."""
+    numbered = live.finish(session)
+    StrideRecord.store(session, [stride for _, stride in numbered], ignore_conflicts=True)
     session.status = RunSession.Status.DONE
     session.save(update_fields=["status"])
+    return numbered
 
 
 def close_idle_sessions() -> int:

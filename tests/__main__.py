@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-PACKAGES = {"chromium": "/usr/bin/chromium", "dbus": "/usr/bin/dbus-daemon"}
+PACKAGES = {"chromium": "/usr/bin/chromium", "dbus": "/usr/bin/dbus-daemon", "caddy": "/usr/bin/caddy"}
 
 
 def ensure_system_packages() -> None:

@@ -29,10 +29,18 @@ WINDOW = 64  # frames in flight per connection before waiting for acks
 BACKLOG_EVERY_S = 5.0  # the spool's backlog goes to the server this often
 
 
+def websocket_url(server: str) -> str:
+    """The ingest socket's URL at a server given as ws(s):// or, as an operator may write it, http(s)://."""
+    for page, socket in (("https://", "wss://"), ("http://", "ws://")):
+        if server.startswith(page):
+            server = socket + server.removeprefix(page)
+    return server.rstrip("/") + "/ws/ingest/"
+
+
 class Uplink:
     def __init__(self, servers: Sequence[str], token: str, spool: Spool,
                  on_hello: Callable[[dict], None] | None = None, ca_file: str | None = None) -> None:
-        self.urls = [server.rstrip("/") + "/ws/ingest/" for server in servers]
+        self.urls = [websocket_url(server) for server in servers]
         self.url = self.urls[0]  # the one in use, or tried next
         self.ssl = ssl.create_default_context(cafile=ca_file) if ca_file else None
         self.token = token

@@ -19,9 +19,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(db_path: Path, redis_url: str | None = None) -> dict:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "DEBUG": "1", "DB_CONN_MAX_AGE": "300",
-           "TASKS_IMMEDIATE": "0", "TASK_QUEUE_FILE": str(db_path.parent / "tasks.sqlite3")}
+def server_env(db_path: Path, redis_url: str | None = None, database_url: str | None = None) -> dict:
+    """A server's environment: development settings on the SQLite file `db_path` (or on
+    `database_url`), with the in-memory layer or Redis."""
+    env = {**os.environ, "DATABASE_URL": database_url or f"sqlite:///{db_path}", "DEBUG": "1",
+           "DB_CONN_MAX_AGE": "300", "TASKS_IMMEDIATE": "0",
+           "TASK_QUEUE_FILE": str(db_path.parent / "tasks.sqlite3")}
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -33,9 +36,10 @@ class Demo(NamedTuple):
     password: str  # every demo login's
 
 
-def prepare_demo(db_path: Path, runners: int = 8) -> Demo:
+def prepare_demo(db_path: Path, runners: int = 8, database_url: str | None = None) -> Demo:
     """Migrate a fresh database and create the demo squad; returns what `demo_data` printed."""
-    run = {"cwd": ROOT, "env": server_env(db_path), "check": True, "capture_output": True, "text": True}
+    run = {"cwd": ROOT, "env": server_env(db_path, database_url=database_url), "check": True,
+           "capture_output": True, "text": True}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], **run)
     out = subprocess.run([sys.executable, "manage.py", "demo_data", "--runners", str(runners)], **run).stdout
     return Demo(token=out.split("station token:")[1].split()[0],
@@ -84,7 +88,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def login_cookie(db_path: Path, username: str) -> str:
+def login_cookie(db_path: Path, username: str, database_url: str | None = None) -> str:
     """A session cookie for `username`, written straight into the server's database."""
     code = ("from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY;"
             "from django.contrib.auth import HASH_SESSION_KEY;"
@@ -94,6 +98,6 @@ def login_cookie(db_path: Path, username: str) -> str:
             "s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend';"
             "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create(); print(s.session_key)")
     out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
-                         env=server_env(db_path),
+                         env=server_env(db_path, database_url=database_url),
                          capture_output=True, text=True, check=True).stdout
     return out.strip().splitlines()[-1]

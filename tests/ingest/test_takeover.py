@@ -32,7 +32,7 @@ def _feed(session, indices, raw, values, lo, hi):
     for start in range(lo, hi, FRAME):
         part = slice(start, min(start + FRAME, hi))
         RawChunk.objects.bulk_create(raw_chunks(session, indices[part], raw[part]))
-        strides = live.feed(session, indices[part], values[part])
+        strides = [stride for _, stride in live.feed(session, indices[part], values[part])]
         StrideRecord.store(session, strides, ignore_conflicts=True)
         shown += strides
     return shown

@@ -2,9 +2,11 @@
 through the real Redis channel layer (run by .ci/run's PostgreSQL + Redis pass)."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
+import time
 
 import pytest
 import websockets
@@ -70,3 +72,55 @@ async def test_two_installations_on_one_redis_do_not_hear_each_other():
     finally:
         for layer in (ours, theirs, ours_too):
             await layer.flush()
+
+
+async def _tablet(port: int, cookie: str):
+    tablet = await websockets.connect(f"ws://127.0.0.1:{port}/ws/live/", origin=f"http://127.0.0.1:{port}",
+                                      additional_headers={"Cookie": f"sessionid={cookie}"})
+    await tablet.send(json.dumps({"subscribe": "squad", "id": 1}))
+    assert json.loads(await tablet.recv())["type"] == "subscribed"
+    return tablet, json.loads(await tablet.recv())
+
+
+async def test_a_station_whose_process_dies_goes_offline_on_the_other_process(tmp_path):
+    """Presence is not one process's memory: the station's process dies with it (no goodbye); the
+    board on the other process stops hearing it at once, and a board opened there later reads
+    "station offline" (from the database) instead of a runner streaming."""
+    db = tmp_path / "db.sqlite3"
+    token = prepare_demo(db).token
+    redis = os.environ["REDIS_URL"]
+    port_a, port_b = free_port(), free_port()
+    server_a, server_b = start_server(db, port_a, redis), start_server(db, port_b, redis)
+    agent = start_agent(port_a, token, tmp_path / "spool.sqlite3", "--runners", "2", "--seconds", "60")
+    cookie = await asyncio.to_thread(login_cookie, db, "coach")
+    heard: list[tuple[float, dict]] = []
+    try:
+        tablet, _ = await _tablet(port_b, cookie)
+        async with asyncio.timeout(30):
+            while len(heard) < 3:
+                message = json.loads(await tablet.recv())
+                if message["type"] == "presence":
+                    heard.append((time.monotonic(), message))
+        assert heard[-1][1]["name"] == "Demo trackside station" and len(heard[-1][1]["runners"]) == 2
+        for process in (agent, server_a):  # the station's process dies, and the agent with it
+            process.send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(6):
+                while True:
+                    message = json.loads(await tablet.recv())
+                    if message["type"] == "presence":
+                        heard.append((time.monotonic(), message))
+        assert heard[-1][0] < killed + 1.5  # nothing more from the dead station
+        await tablet.close()
+        later, backfill = await _tablet(port_b, cookie)
+        await later.close()
+    finally:
+        for process in (agent, server_a, server_b):
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+    statuses = {runner["runner"]: runner["status"] for runner in backfill["runners"]}
+    streamed = set(heard[-1][1]["runners"])
+    assert {statuses[r] for r in streamed} == {"station offline"}
+    assert {runner["station"]["name"] for runner in backfill["runners"] if runner["runner"] in streamed} == {
+        "Demo trackside station"}
