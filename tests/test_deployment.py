@@ -146,7 +146,8 @@ async def _run_and_kill_one(tmp_path, database: str, token: str, logs: dict, boa
     https = free_port()
     origin = f"https://127.0.0.1:{https}"
     env = {**os.environ, "DATABASE_URL": database, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1",
-           "CSRF_TRUSTED_ORIGINS": origin, "INSTALLATION_NAME": f"deploy{secrets.token_hex(3)}"}
+           "CSRF_TRUSTED_ORIGINS": origin, "INSTALLATION_NAME": f"deploy{secrets.token_hex(3)}",
+           "STATIC_ROOT": str(tmp_path / "static")}  # collected here, not into the checkout the tests use
     ports = [free_port(), free_port()]
     web = {port: subprocess.Popen(_exec_start("stridesite-web@.service", str(port)), cwd=ROOT, env=env,
                                   stdout=logs[f"web{n}"], stderr=subprocess.STDOUT)
