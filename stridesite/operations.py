@@ -3,6 +3,10 @@
 Metrics are per process (each daphne process answers for itself: scrape each one, not the
 proxy): django-prometheus's request counts and latencies, and StrideSite's own below.
 `/metrics` answers a `Bearer METRICS_TOKEN`, or, without a token configured, only loopback.
+
+`ProbeMiddleware`, first in the chain, answers the three before Django checks the host name or
+redirects to https: probes (the proxy's health check, systemd, a scraper) ask a process by its
+address (127.0.0.1:8001), not by the site's name.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.views.decorators.cache import never_cache
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -112,5 +116,19 @@ def metrics(request: HttpRequest) -> HttpResponse:
     else:
         allowed = request.META.get("REMOTE_ADDR") in ("127.0.0.1", "::1")
     if not allowed:
-        raise Http404  # says nothing of what is here
+        return HttpResponseNotFound()  # says nothing of what is here
     return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+
+PROBES = {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics}
+
+
+class ProbeMiddleware:
+    """Answer the operator endpoints before any host check or https redirect."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        probe = PROBES.get(request.path_info)
+        return probe(request) if probe is not None else self.get_response(request)

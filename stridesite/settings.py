@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "stridesite.operations.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -220,8 +221,6 @@ INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 # Behind a TLS-terminating reverse proxy, secure cookies and HSTS are on unless DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-# Health checks and metrics are asked over plain http by the proxy and the scraper, on the host.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Cookies only over https in production; SECURE_COOKIES=0 for a trial on plain http (with
 # SECURE_SSL_REDIRECT=0), which `check --deploy` then reports.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)

@@ -2,12 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from athletes.throttle import ThrottledPasswordResetView
-from stridesite import operations
 
 urlpatterns = [
-    path("healthz", operations.healthz, name="healthz"),
-    path("readyz", operations.readyz, name="readyz"),
-    path("metrics", operations.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/password_reset/", ThrottledPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

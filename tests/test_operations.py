@@ -24,6 +24,17 @@ def test_health_answers_plain_http_without_a_login(settings, client):
 
 
 @pytest.mark.django_db
+def test_probes_answer_by_address_where_pages_refuse_the_host(settings):
+    """The proxy's health check asks 127.0.0.1:8001, not the site's name."""
+    settings.ALLOWED_HOSTS = ["stridesite.example"]
+    by_address = Client(HTTP_HOST="127.0.0.1:8001", REMOTE_ADDR="127.0.0.1")
+    assert by_address.get("/readyz").status_code == 200
+    assert by_address.get("/healthz").status_code == 200
+    assert by_address.get("/metrics").status_code == 200
+    assert by_address.get("/coach/").status_code == 400
+
+
+@pytest.mark.django_db
 def test_ready_when_database_and_channel_layer_answer(client):
     response = client.get("/readyz")
     assert response.status_code == 200
