@@ -15,10 +15,14 @@ from ingest.models import IngestStation
 def bearer_token(headers: list[tuple[bytes, bytes]]) -> str:
     for name, value in headers:
         if name.lower() == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            if scheme.lower() == "bearer":
-                return token.strip()
+            return bearer(value.decode("latin-1"))
     return ""
+
+
+def bearer(authorization: str) -> str:
+    """The token of an `Authorization: Bearer …` header value ("" for any other)."""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 @database_sync_to_async

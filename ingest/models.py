@@ -82,15 +82,18 @@ class IngestStationQuerySet(models.QuerySet):
 
 
 class IngestStation(models.Model):
-    """A trackside laptop or Pi running the ingest agent, authenticated by a token.
+    """A trackside laptop or Pi running the ingest agent, authenticated by a token: a coach's,
+    or a runner's home station (`home`), which writes and syncs her own leggings only.
 
     The token is shown once at creation; only its hash is stored.
     """
 
     name = models.CharField(max_length=80)
     coach = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stations"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stations",
+        help_text="Its owner: the coach, or the runner of a home station",
     )
+    home = models.BooleanField(default=False, help_text="A runner's own station")
     token_hash = models.CharField(max_length=64, unique=True)
     token_hint = models.CharField(max_length=8, help_text="First characters, to tell tokens apart")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -22,6 +22,7 @@ class RunSession(models.Model):
     class Source(models.TextChoices):
         LIVE = "live", "Streamed live"
         UPLOAD = "upload", "Uploaded file"
+        SYNCED = "synced", "Recorded on the leggings"
 
     runner = models.ForeignKey(RunnerProfile, on_delete=models.CASCADE, related_name="sessions")
     leggings = models.ForeignKey(
@@ -39,11 +40,16 @@ class RunSession(models.Model):
         null=True, blank=True, help_text="Device sample-clock index of t = 0 (live sessions)"
     )
     last_index = models.BigIntegerField(null=True, blank=True, help_text="Newest sample index stored")
+    device_run = models.BigIntegerField(
+        null=True, blank=True, help_text="The run's id in the leggings' flash (synced sessions)")
     notes = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["runner", "-started_at"])]
+        constraints = [models.UniqueConstraint(
+            fields=["leggings", "device_run"], name="one_session_per_device_run",
+            condition=models.Q(device_run__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.runner} {self.started_at:%Y-%m-%d %H:%M}"
@@ -88,7 +94,12 @@ class Upload(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
+    class Kind(models.TextChoices):
+        CSV = "csv", "Recorded-data CSV (SPEC §4)"
+        RUN = "run", "Run file synced from the leggings (ingest/protocol/runs.py)"
+
     session = models.OneToOneField(RunSession, on_delete=models.CASCADE, related_name="upload")
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.CSV)
     path = models.CharField(max_length=500, help_text="The stored file, removed once read")
     name = models.CharField(max_length=255, help_text="The file's name on the runner's device")
     size_bytes = models.BigIntegerField()

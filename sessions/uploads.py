@@ -23,7 +23,8 @@ from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
 from athletes.models import RunnerProfile
-from ingest.protocol.ble import lsb
+from ingest.protocol import runs
+from ingest.protocol.ble import INSTANT_BYTES, PacketError, lsb, quantise
 from metrics.core import RecordingError, StrideEngine
 from metrics.core.engine import estimate_sample_rate
 from metrics.core.recording import open_recording, read_blocks
@@ -72,7 +73,8 @@ def same_file(runner: RunnerProfile, name: str, size: int):
     return earlier.created_at if earlier else None
 
 
-def begin(runner: RunnerProfile, name: str, size: int, notes: str = "") -> Upload:
+def begin(runner: RunnerProfile, name: str, size: int, notes: str = "",
+          kind: str = Upload.Kind.CSV) -> Upload:
     """A session (processing) and an empty stored file that parts will fill (`receive`)."""
     if not 0 < size <= MAX_BYTES:
         raise UploadRefused(f"the file must hold 1 byte to {MAX_BYTES // 2**20} MB (compress it: .csv.gz)")
@@ -85,7 +87,7 @@ def begin(runner: RunnerProfile, name: str, size: int, notes: str = "") -> Uploa
             runner=runner, started_at=timezone.now(), status=RunSession.Status.PROCESSING,
             source=RunSession.Source.UPLOAD, notes=notes[:5000])
         return Upload.objects.create(session=session, path=str(path), name=name[:255] or "upload.csv",
-                                     size_bytes=size, stage=Upload.Stage.RECEIVING)
+                                     size_bytes=size, stage=Upload.Stage.RECEIVING, kind=kind)
 
 
 def receive(upload: Upload, offset: int, data: bytes) -> int:
@@ -118,10 +120,10 @@ def finish(upload: Upload) -> None:
     except RecordingError:
         upload.session.delete()  # the file goes with it
         raise
-    _queue(upload)
+    queue_work(upload)
 
 
-def _queue(upload: Upload) -> None:
+def queue_work(upload: Upload) -> None:
     from sessions.tasks import process_upload
 
     Upload.objects.filter(pk=upload.pk).update(stage=Upload.Stage.QUEUED, progress=0.0)
@@ -138,7 +140,7 @@ def accept(runner: RunnerProfile, uploaded: UploadedFile, notes: str = "") -> Ru
         with open(upload.path, "wb") as target:
             for piece in uploaded.chunks():
                 target.write(piece)
-    _queue(upload)
+    queue_work(upload)
     return upload.session
 
 
@@ -150,8 +152,12 @@ def process(upload_id: int) -> None:
         return  # deleted meanwhile, or already handled
     Upload.objects.filter(pk=upload.pk).update(stage=Upload.Stage.READING)
     try:
-        with open_recording(upload.path) as handle:
-            _read(upload, handle)
+        if upload.kind == Upload.Kind.RUN:
+            with open(upload.path, "rb") as handle:
+                _read(upload, handle, _run_samples(handle))
+        else:
+            with open_recording(upload.path) as handle:
+                _read(upload, handle, _samples(handle))
     except RecordingError as error:
         _fail(upload, str(error))
     except Exception:
@@ -161,12 +167,12 @@ def process(upload_id: int) -> None:
         Path(upload.path).unlink(missing_ok=True)
 
 
-def _read(upload: Upload, handle) -> None:
+def _read(upload: Upload, handle, samples: Iterator) -> None:
     session, runner = upload.session, upload.session.runner
     position = (handle.fileobj if hasattr(handle, "fileobj") else handle).tell  # bytes of the stored file
     engine, rate, last, kept = None, 0, -1, 0
     with _commits_not_flushed():
-        for rate, t0, indices, raw, values in read_ahead(_samples(handle)):
+        for rate, t0, indices, raw, values in read_ahead(samples):
             if engine is None:
                 engine = StrideEngine(body_of(runner), zones=zone_table_for(runner), sample_rate=rate)
                 _keep_recorded_date(session, t0)
@@ -205,6 +211,29 @@ def _samples(handle) -> Iterator[tuple[int, float, np.ndarray, np.ndarray, np.nd
         if len(indices):
             last = int(indices[-1])
             yield rate, t0, indices, raw, raw * scale
+
+
+RUN_BLOCK = 20_000  # instants of a run file read at a time (100 s at 200 Hz, 1 MB)
+
+
+def _run_samples(handle) -> Iterator[tuple[int, float, np.ndarray, np.ndarray, np.ndarray]]:
+    """The same, from a run synced from the leggings: its header, then blocks of int16 samples at
+    the leggings' ranges, stored at UPLOAD_RANGES; t = 0 at its first sample, dated by its start."""
+    try:
+        info = runs.decode_file_header(handle.read(runs.FILE.size))
+    except PacketError as error:
+        raise RecordingError(str(error)) from None
+    if info.rate_hz not in (100, 200) or info.instants < 1:
+        raise RecordingError(f"run {info.run_id}: {info.instants} samples at {info.rate_hz} Hz")
+    scale, stored = lsb(info.accel_range_g, info.gyro_range_dps), lsb(*UPLOAD_RANGES)
+    for first in range(0, info.instants, RUN_BLOCK):
+        n = min(RUN_BLOCK, info.instants - first)
+        data = handle.read(n * INSTANT_BYTES)
+        if len(data) != n * INSTANT_BYTES:
+            raise RecordingError(f"run {info.run_id}: the file ends after {first} of {info.instants} samples")
+        values = np.frombuffer(data, dtype="<i2").reshape(n, 24) * scale
+        raw = quantise(values, *UPLOAD_RANGES)
+        yield info.rate_hz, float(info.start_unix), first + np.arange(n), raw, raw * stored
 
 
 EPOCH_FROM = datetime(2000, 1, 1, tzinfo=UTC).timestamp()

@@ -83,8 +83,11 @@ def managed_stations(user) -> QuerySet[IngestStation]:
 
 def station_leggings(station: IngestStation) -> QuerySet[Leggings]:
     """Leggings an active station may write samples for (SPEC §8): its coach's own garments, worn
-    by a runner of one of its coach's squads. A runner in two coaches' squads does not open one
-    coach's leggings (and their ingest cursor) to the other's stations."""
+    by a runner of one of its coach's squads; for a runner's home station, her own leggings. A
+    runner in two coaches' squads does not open one coach's leggings (and their ingest cursor) to
+    the other's stations."""
     if not station.is_active:
         return Leggings.objects.none()
+    if station.home:  # a runner's home station: the leggings she registered, worn by her
+        return Leggings.objects.filter(owner=station.coach, runner__user=station.coach)
     return Leggings.objects.filter(owner=station.coach, runner__squads__coaches=station.coach).distinct()

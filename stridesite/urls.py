@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("sessions.urls")),
     path("", include("audit.urls")),
     path("", include("api.urls")),
+    path("", include("ingest.urls")),
 ]

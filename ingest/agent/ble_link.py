@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bleak import BleakClient, BleakScanner
@@ -52,8 +52,10 @@ class LinkState:
 
 async def keep_streaming(address: str, on_notification: Callable[[bytes], None], state: LinkState,
                          rate_hz: int = 200, on_drop: Callable[[], None] | None = None,
-                         on_state: Callable[[bool], None] | None = None) -> None:
-    """Connect, stream, reconnect on any drop, until cancelled."""
+                         on_state: Callable[[bool], None] | None = None,
+                         on_connect: Callable[[BleakClient], Awaitable[None]] | None = None) -> None:
+    """Connect, stream, reconnect on any drop, until cancelled. `on_connect` runs on each link
+    before streaming starts (the agent syncs runs stored on the leggings there)."""
     delay = 0.5
     while True:
         dropped = asyncio.Event()
@@ -66,6 +68,8 @@ async def keep_streaming(address: str, on_notification: Callable[[bytes], None],
                 state.battery = (await client.read_gatt_char(ble.BATTERY_LEVEL_UUID))[0]
             except Exception:  # noqa: BLE001 — battery is optional
                 state.battery = None
+            if on_connect:
+                await on_connect(client)
             await client.start_notify(ble.IMU_DATA_UUID, lambda _, data: on_notification(bytes(data)))
             await client.write_gatt_char(ble.CONTROL_POINT_UUID, ble.control_start(rate_hz), response=True)
             if on_state:

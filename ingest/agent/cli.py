@@ -2,12 +2,15 @@
 
     stridesite-agent scan
     stridesite-agent run --server wss://host [--server wss://other] --token TOKEN
+    stridesite-agent sync --server https://host --token TOKEN
     stridesite-agent simulate --server ws://host:8000 --token TOKEN --runners 8 [--seconds 60] [--loss 0.03]
 
 The token may also come from STRIDESITE_TOKEN (keeps it out of the process list). Several
 --server URLs (or one comma-separated list) are tried in turn: the agent fails over to the
 next when one goes away. A run that ends (Ctrl-C, SIGTERM, or the simulation's end) sends
-what is spooled, then tells the server, which closes the run's sessions.
+what is spooled, then tells the server, which closes the run's sessions. `sync` (and `run`,
+whenever leggings come in range) brings the runs recorded on the leggings' flash to the server
+and erases them there once stored.
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ import sys
 import time
 from pathlib import Path
 
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
 from ingest.agent.ble_link import LinkState, keep_streaming, scan
 from ingest.agent.framer import Framer, commit, mounting_matrix
 from ingest.agent.spool import Spool
 from ingest.agent.status import StatusBoard
+from ingest.agent.sync import Server, sync_in_range, sync_leggings
 from ingest.agent.uplink import Uplink
 from ingest.agent.virtual import VirtualLeggings
 
@@ -42,6 +48,8 @@ class Agent:
         self.spool = Spool(spool_path)
         servers = [url for given in args.server for url in given.split(",") if url]
         self.uplink = Uplink(servers, args.token, self.spool, on_hello=self._on_hello, ca_file=args.ca_file)
+        self.server = Server(servers[0], args.token, args.ca_file)
+        self.runs_folder = spool_path.parent / "runs"
         self.framers: dict[str, Framer] = {}
         self.links: dict[str, LinkState] = {}
         self.tasks: dict[str, asyncio.Task] = {}
@@ -57,6 +65,18 @@ class Agent:
             framer.mounting = mounting_matrix(leggings.get("mounting"))
             self.links.setdefault(address, LinkState())
         self.hello.set()
+
+    async def sync_stored(self, client, leggings: dict) -> None:
+        """Leggings came in range: the runs on their flash go to the server first (a failure is
+        logged, streaming goes on; the next link tries again)."""
+        try:
+            report = await sync_leggings(client, leggings, self.server, self.runs_folder)
+        except Exception as error:  # noqa: BLE001 — never keep the leggings from streaming
+            log.warning("%s: sync of stored runs stopped: %s", leggings["serial"], error)
+            return
+        if report.stored or report.failed:
+            log.warning("%s: %d stored runs synced, %d kept", report.serial, len(report.stored),
+                        len(report.failed))
 
     def on_notification(self, address: str, data: bytes) -> None:
         self.framers[address].on_notification(data)
@@ -109,7 +129,8 @@ async def _run(args: argparse.Namespace) -> int:
         agent.tasks[address] = asyncio.create_task(keep_streaming(
             address, lambda data, a=address: agent.on_notification(a, data), agent.links[address],
             on_drop=lambda a=address: agent.on_drop(a),
-            on_state=lambda up, a=address: agent.uplink.set_radio(a, up)))
+            on_state=lambda up, a=address: agent.uplink.set_radio(a, up),
+            on_connect=lambda client, item=leggings: agent.sync_stored(client, item)))
     await stop.wait()
     for task in agent.tasks.values():
         task.cancel()
@@ -117,6 +138,31 @@ async def _run(args: argparse.Namespace) -> int:
     print("run ended: everything sent" if ended else "stopped with frames still spooled: they are sent "
           "on the next start", file=sys.stderr)
     return 0 if ended else 1
+
+
+async def _sync(args: argparse.Namespace) -> int:
+    """Each of the station's leggings in range: its stored runs to the server, then erased."""
+    server = Server(args.server[0].split(",")[0], args.token, args.ca_file)
+    config = (await asyncio.to_thread(server.config))["leggings"]
+    folder = Path(args.spool).parent / "runs"
+    failed = 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                  disable=args.quiet) as bars:
+        for leggings in config:
+            bar = bars.add_task(leggings["serial"], total=None)
+
+            def progress(what: str, done: int, total: int, bar=bar) -> None:
+                bars.update(bar, description=what, completed=done, total=total)
+
+            report = await sync_in_range(leggings["ble_address"], leggings, server, folder, progress)
+            if report is None:
+                bars.update(bar, description=f"{leggings['serial']}: not in range")
+                continue
+            failed += len(report.failed)
+            for run_id, reason in report.failed.items():
+                print(f"{report.serial} run {run_id}: kept on the leggings: {reason}", file=sys.stderr)
+            print(f"{report.serial}: {len(report.stored)} runs stored", file=sys.stderr)
+    return 1 if failed else 0
 
 
 async def _simulate(args: argparse.Namespace) -> int:
@@ -160,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("scan", help="list leggings in range with RSSI and battery").add_argument(
         "--seconds", type=float, default=5.0)
-    for name in ("run", "simulate"):
+    for name in ("run", "simulate", "sync"):
         p = sub.add_parser(name)
         p.add_argument("--server", required=True, action="append",
                        help="ws://host:port or wss://host of the StrideSite server; repeat (or separate "
@@ -194,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.token:
         parser.error("--token (or STRIDESITE_TOKEN) is required")
     try:
-        return asyncio.run(_run(args) if args.command == "run" else _simulate(args))
+        command = {"run": _run, "simulate": _simulate, "sync": _sync}[args.command]
+        return asyncio.run(command(args))
     except KeyboardInterrupt:
         return 130
 

@@ -3,7 +3,8 @@
 Each device simulates its runner once (stand, run at a few paces, stand, as a loop)
 and serves the instant whose index is the device's sample clock, so a restarted agent
 picks up where the stream is now. Loss drops whole notifications; disconnects pause
-the stream; the battery drains.
+the stream; the battery drains. Runs recorded away from any agent go to a bounded flash
+(`Flash`), from which the agent syncs them (docs/ble-protocol.md, "Stored runs").
 """
 
 from __future__ import annotations
@@ -16,12 +17,68 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.protocol import ble
+from ingest.protocol import ble, runs
 from metrics.simulator import SENSORS, Phase, Runner, SensorErrors, simulate
 
 ACCEL_RANGE_G, GYRO_RANGE_DPS = 32, 2000
 INTERLEAVE = 2
 FADE_S = (0.04, 0.24)  # a fade loses every notification for this long (uniform)
+FLASH_BYTES = 256 * 2**20  # run storage: 34.6 MB an hour at 200 Hz, so 7.4 hours
+
+
+@dataclass
+class StoredRun:
+    info: runs.RunInfo
+    data: bytes  # instants × 48 bytes, sensor frames, as the IMU notifications carry them
+    synced: bool = False  # erased by an agent: no longer listed, its space taken when needed
+
+
+@dataclass
+class Flash:
+    """The leggings' run storage, bounded. A new run that does not fit takes the space of the
+    oldest synced runs, never of one not yet synced: with nothing synced left to overwrite,
+    recording refuses (the leggings then say "storage full")."""
+
+    capacity: int = FLASH_BYTES
+    stored: list[StoredRun] = field(default_factory=list)
+    next_id: int = 1
+
+    def used(self) -> int:
+        return sum(len(run.data) for run in self.stored)
+
+    def record(self, start_unix: int, first_index: int, rate_hz: int,
+               raw: np.ndarray) -> runs.RunInfo | None:
+        """Store a run's int16 samples (instants, 24); None when it does not fit."""
+        data = raw.astype("<i2").tobytes()
+        while self.used() + len(data) > self.capacity:
+            synced = [run for run in self.stored if run.synced]
+            if not synced:
+                return None
+            self.stored.remove(synced[0])
+        info = runs.RunInfo(self.next_id, start_unix, first_index, rate_hz, ACCEL_RANGE_G, GYRO_RANGE_DPS,
+                            len(raw))
+        self.next_id += 1
+        self.stored.append(StoredRun(info, data))
+        return info
+
+    def listed(self) -> list[runs.RunInfo]:
+        return [run.info for run in self.stored if not run.synced]
+
+    def chunks(self, run_id: int, offset: int, length: int) -> list[bytes]:
+        """Run-data notifications carrying [offset, offset + length) of a listed run."""
+        run = next((r for r in self.stored if r.info.run_id == run_id and not r.synced), None)
+        if run is None:
+            return []
+        end = min(offset + length, len(run.data))
+        return [runs.encode_chunk(run_id, at, run.data[at:min(at + runs.CHUNK_BYTES, end)])
+                for at in range(offset, end, runs.CHUNK_BYTES)]
+
+    def erase(self, run_id: int) -> bool:
+        for run in self.stored:
+            if run.info.run_id == run_id and not run.synced:
+                run.synced = True
+                return True
+        return False
 
 
 def demo_phases(speed: float, minutes: float = 4.0) -> list[Phase]:
@@ -45,6 +102,7 @@ class VirtualLeggings:
     # The sample clock counts from midnight UTC, so a restarted agent finds the stream where it is.
     epoch: float = field(default_factory=lambda: time.time() // 86400 * 86400)
     connected: bool = field(default=False, init=False)
+    flash: Flash = field(default_factory=Flash)
     _loop: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -59,6 +117,13 @@ class VirtualLeggings:
 
     def now_index(self) -> int:
         return int((time.time() - self.epoch) * self.rate_hz)
+
+    def record_run(self, seconds: float, first_index: int) -> runs.RunInfo | None:
+        """The runner goes for a run alone: `seconds` of samples from `first_index` on the sample
+        clock go to flash (None when it is full of runs not yet synced)."""
+        index = first_index + np.arange(int(seconds * self.rate_hz))
+        start = int(self.epoch + first_index / self.rate_hz)
+        return self.flash.record(start, first_index, self.rate_hz, self._loop[index % len(self._loop)])
 
     def notification(self, seq: int, first: int, per: int) -> bytes:
         """The notification carrying instants first, first+INTERLEAVE, … (per of them)."""

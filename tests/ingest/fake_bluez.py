@@ -19,7 +19,7 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.service import PropertyAccess, ServiceInterface, dbus_property, method
 
 from ingest.agent.virtual import VirtualLeggings
-from ingest.protocol import ble
+from ingest.protocol import ble, runs
 
 CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -46,6 +46,12 @@ def start_bus(tmp: Path) -> tuple[subprocess.Popen, str]:
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     return daemon, daemon.stdout.readline().strip()
+
+
+# A BLE link moves ~100 kB/s of notifications (2M PHY, data-length extension, a 7.5 ms
+# connection interval with several packets per event); the emulated link keeps that pace.
+LINK_BYTES_PER_S = 100_000
+LINK_BURST = 16
 
 
 class Adapter(ServiceInterface):
@@ -205,8 +211,12 @@ class GattCharacteristic(ServiceInterface):
 
     @method()
     def WriteValue(self, value: "ay", options: "a{sv}"):
-        if self.uuid == ble.CONTROL_POINT_UUID and value[:1] == bytes([ble.OP_START]):
+        if self.uuid != ble.CONTROL_POINT_UUID:
+            return
+        if value[:1] == bytes([ble.OP_START]):
             self.leggings.start_streaming()
+        elif value[:1] in (bytes([runs.OP_LIST]), bytes([runs.OP_READ]), bytes([runs.OP_ERASE])):
+            self.leggings.run_command(bytes(value))
 
     @method()
     def StartNotify(self):
@@ -258,16 +268,21 @@ class FakeLeggings:
         self.control = GattCharacteristic(ble.CONTROL_POINT_UUID, self.path + "/service000a", ["write"], self)
         self.battery_char = GattCharacteristic(ble.BATTERY_LEVEL_UUID, self.path + "/service000e",
                                                ["read"], self)
+        self.run_data = GattCharacteristic(runs.RUN_DATA_UUID, self.path + "/service000a", ["notify"], self)
         self.source = VirtualLeggings(address, name, seed=7, rate_hz=rate_hz)
         self.battery, self.connects, self.sent = 87, 0, 0
         self.drop_after: int | None = None
+        self.drop_after_chunks: list[int] = []  # drop the link once this many run chunks went out
+        self.chunks_sent = 0
         self._stream: asyncio.Task | None = None
+        self._runs: asyncio.Task | None = None
 
     def export(self) -> None:
         self.bus.export(self.path, self.device)
         self.bus.export(self.path + "/service000a", GattService(ble.SERVICE_UUID, self.path))
         self.bus.export(self.path + "/service000a/char000b", self.imu)
         self.bus.export(self.path + "/service000a/char000d", self.control)
+        self.bus.export(self.path + "/service000a/char0010", self.run_data)
         self.bus.export(self.path + "/service000e", GattService(ble.BATTERY_SERVICE_UUID, self.path))
         self.bus.export(self.path + "/service000e/char000f", self.battery_char)
 
@@ -296,9 +311,38 @@ class FakeLeggings:
             next_time += 2 * interval
             await asyncio.sleep(max(next_time - asyncio.get_running_loop().time(), 0))
 
+    def run_command(self, command: bytes) -> None:
+        """List, read or erase stored runs: the answers go out as run-data notifications."""
+        if self._runs is not None and not self._runs.done():
+            self._runs.cancel()  # a new command supersedes a read still going out
+        self._runs = asyncio.get_running_loop().create_task(self._answer(*runs.parse_control(command)))
+
+    async def _answer(self, op: int, args: tuple) -> None:
+        flash = self.source.flash
+        if op == runs.OP_LIST:
+            for info in flash.listed():
+                self.run_data.notify(runs.encode_entry(info))
+            self.run_data.notify(runs.encode_mark(runs.KIND_LIST_END, len(flash.listed())))
+        elif op == runs.OP_ERASE:
+            erased = flash.erase(args[0])
+            self.run_data.notify(runs.encode_mark(runs.KIND_ERASED, args[0] if erased else 0))
+        else:
+            for number, chunk in enumerate(flash.chunks(*args)):
+                if not (self.device.connected and self.run_data.notifying):
+                    return
+                self.run_data.notify(chunk)
+                self.chunks_sent += 1
+                if self.drop_after_chunks and self.chunks_sent >= self.drop_after_chunks[0]:
+                    self.drop_after_chunks.pop(0)
+                    self.drop()
+                    return
+                if number % LINK_BURST == LINK_BURST - 1:  # the radio's pace (LINK_BYTES_PER_S)
+                    await asyncio.sleep(LINK_BURST * len(chunk) / LINK_BYTES_PER_S)
+
     def drop(self) -> None:
         """The device ends the link (out of range, battery swap)."""
         self.imu.notifying = False
+        self.run_data.notifying = False
         self.device.resolved = False
         self.device.emit_properties_changed({"ServicesResolved": False})
         self.device.connected = False
