@@ -17,6 +17,20 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label="Runner's email")
 
 
+class OwnLeggingsForm(forms.ModelForm):
+    """A runner registers her own leggings (serial and BLE identity from the box)."""
+
+    class Meta:
+        from ingest.models import Leggings
+
+        model = Leggings
+        fields = ["serial", "ble_name", "ble_address"]
+        labels = {"ble_name": "BLE name", "ble_address": "BLE address"}
+
+    def clean_ble_address(self) -> str:
+        return self.cleaned_data["ble_address"].upper()
+
+
 class StationForm(forms.Form):
     name = forms.CharField(max_length=80, label="Station name")
 

@@ -15,6 +15,7 @@ from athletes import services
 from athletes.forms import (
     AssignLeggingsForm,
     InviteForm,
+    OwnLeggingsForm,
     RunnerProfileForm,
     RunnerSignupForm,
     SquadForm,
@@ -28,6 +29,7 @@ from ingest.models import IngestStation
 from ingest.services import revoke_station
 from metrics.core import PACE_BANDS
 from metrics.models import ZoneOverride, zone_table_for
+from sessions.models import RunSession
 from sessions.summary import summarize
 from stridesite.permissions import (
     coached_runners,
@@ -62,13 +64,69 @@ def home(request: HttpRequest) -> HttpResponse:
 def runner_home(request: HttpRequest) -> HttpResponse:
     runner = getattr(request.user, "runner", None)
     sessions = visible_sessions(request.user).filter(runner=runner) if runner else []
+    syncing = [s for s in sessions.select_related("upload").filter(
+        source=RunSession.Source.SYNCED, status=RunSession.Status.PROCESSING)] if runner else []
     sessions = [(s, summarize(s)) for s in sessions]
     squads = runner.squads.all() if runner else []
     return render(
         request,
         "athletes/runner_home.html",
-        {"runner": runner, "sessions": sessions, "squads": squads},
+        {"runner": runner, "sessions": sessions, "squads": squads, "syncing": syncing},
     )
+
+
+def _runner_of(request: HttpRequest) -> RunnerProfile:
+    runner = getattr(request.user, "runner", None)
+    if runner is None:
+        raise PermissionDenied("No runner profile.")
+    return runner
+
+
+@login_required
+def my_leggings(request: HttpRequest) -> HttpResponse:
+    """A runner's own leggings (register a pair) and her home station (SPEC §8)."""
+    runner = _runner_of(request)
+    form = OwnLeggingsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        pair = form.save(commit=False)
+        pair.owner, pair.runner = request.user, runner
+        pair.save()
+        audit_record(Kind.LEGGINGS_REGISTERED, request=request, target=f"leggings {pair.serial}")
+        messages.success(request, f"Leggings {pair.serial} registered.")
+        return redirect("my_leggings")
+    return _my_leggings_page(request, runner, form, status=400 if form.errors else 200)
+
+
+def _my_leggings_page(request: HttpRequest, runner: RunnerProfile, form: OwnLeggingsForm,
+                      status: int = 200, **extra) -> HttpResponse:
+    stations = managed_stations(request.user).filter(home=True, revoked_at__isnull=True)
+    return render(request, "athletes/my_leggings.html", {
+        "runner": runner, "form": form, "leggings": runner.leggings.filter(owner=request.user),
+        "station": stations.first(), **extra}, status=status)
+
+
+@login_required
+@require_POST
+def home_station_create(request: HttpRequest) -> HttpResponse:
+    """Her home station: its token is shown once, in this response."""
+    runner = _runner_of(request)
+    for old in managed_stations(request.user).filter(home=True, revoked_at__isnull=True):
+        revoke_station(old)  # one home station at a time: a new token replaces the old
+    station, token = IngestStation.new(name=f"{runner.display_name}'s home station", coach=request.user)
+    IngestStation.objects.filter(pk=station.pk).update(home=True)
+    audit_record(Kind.STATION_CREATED, request=request, target=f"home station {station.pk}")
+    return _my_leggings_page(request, runner, OwnLeggingsForm(), new_token=token)
+
+
+@login_required
+@require_POST
+def home_station_revoke(request: HttpRequest, station_id: int) -> HttpResponse:
+    _runner_of(request)
+    station = get_object_or_404(managed_stations(request.user).filter(home=True), pk=station_id)
+    revoke_station(station)
+    audit_record(Kind.TOKEN_REVOKED, request=request, target=f"home station {station.pk}")
+    messages.success(request, "Home station token revoked.")
+    return redirect("my_leggings")
 
 
 @login_required

@@ -1,0 +1,58 @@
+"""A runner's own leggings and home station (SPEC §8: "own leggings and home station"): she
+registers a pair and makes a station whose token is shown once and writes her leggings only;
+nobody else manages them."""
+
+import pytest
+
+from ingest.models import IngestStation, Leggings
+from stridesite.permissions import station_leggings
+from tests.factories import make_coach, make_leggings
+
+pytestmark = pytest.mark.django_db
+PAIR = {"serial": "HOME-0001", "ble_name": "StrideSite-H001", "ble_address": "aa:bb:cc:dd:ee:01"}
+
+
+def test_a_runner_registers_her_leggings_and_makes_a_home_station_for_them(world, login):
+    client = login(world.alice.user)
+    assert client.post("/me/leggings/", PAIR).status_code == 302
+    pair = Leggings.objects.get(serial="HOME-0001")
+    assert (pair.owner, pair.runner, pair.ble_address) == (world.alice.user, world.alice, "AA:BB:CC:DD:EE:01")
+    page = client.post("/me/station/").content.decode()
+    station = IngestStation.objects.get(coach=world.alice.user)
+    token = page.split('id="new-token">')[1].split("<")[0]
+    assert station.home and IngestStation.objects.for_token(token) == station
+    assert token not in client.get("/me/leggings/").content.decode()  # shown once
+    assert list(station_leggings(station)) == [pair]  # not the coach's leggings she wears
+
+
+def test_a_new_home_token_revokes_the_old_and_revoking_stops_it(world, login):
+    client = login(world.alice.user)
+    first = client.post("/me/station/").content.decode().split('id="new-token">')[1].split("<")[0]
+    second = client.post("/me/station/").content.decode().split('id="new-token">')[1].split("<")[0]
+    assert IngestStation.objects.for_token(first) is None
+    station = IngestStation.objects.for_token(second)
+    assert client.post(f"/me/station/{station.pk}/revoke/").status_code == 302
+    assert IngestStation.objects.for_token(second) is None
+
+
+def test_nobody_else_revokes_a_home_station_or_sees_its_page(world, login, client):
+    station, token = IngestStation.new(name="home", coach=world.alice.user)
+    IngestStation.objects.filter(pk=station.pk).update(home=True)
+    for user in (world.coach_a, world.arno.user):
+        assert login(user).post(f"/me/station/{station.pk}/revoke/").status_code in (403, 404)
+    assert IngestStation.objects.for_token(token) is not None
+    client.logout()
+    assert client.get("/me/leggings/").status_code == 302  # to the login page
+    coach = login(make_coach())
+    assert coach.get("/me/leggings/").status_code == 403  # no runner profile
+
+
+def test_a_taken_serial_or_address_is_refused_without_saying_whose(world, login):
+    taken = make_leggings(world.coach_a, world.alice)
+    client = login(world.arno.user)
+    reply = client.post("/me/leggings/", {**PAIR, "serial": taken.serial})
+    assert reply.status_code == 400 and "already exists" in reply.content.decode()
+    assert world.coach_a.username not in reply.content.decode()
+    reply = client.post("/me/leggings/", {**PAIR, "ble_address": taken.ble_address})
+    assert reply.status_code == 400
+    assert Leggings.objects.filter(owner=world.arno.user).count() == 0
