@@ -50,11 +50,11 @@ class Flash:
                raw: np.ndarray) -> runs.RunInfo | None:
         """Store a run's int16 samples (instants, 24); None when it does not fit."""
         data = raw.astype("<i2").tobytes()
+        unsynced = sum(len(run.data) for run in self.stored if not run.synced)
+        if unsynced + len(data) > self.capacity:
+            return None
         while self.used() + len(data) > self.capacity:
-            synced = [run for run in self.stored if run.synced]
-            if not synced:
-                return None
-            self.stored.remove(synced[0])
+            self.stored.remove(next(run for run in self.stored if run.synced))
         info = runs.RunInfo(self.next_id, start_unix, first_index, rate_hz, ACCEL_RANGE_G, GYRO_RANGE_DPS,
                             len(raw))
         self.next_id += 1
