@@ -4,6 +4,7 @@ dropped twice mid-transfer; the server stores three sessions whose strides equal
 same samples; the leggings erase a run only once the server has stored it; a second sync stores
 nothing new."""
 
+import asyncio
 import sqlite3
 
 import numpy as np
@@ -85,3 +86,31 @@ async def test_three_runs_recorded_alone_are_synced_through_two_drops_and_stored
             expected = sorted((s.leg, s.t_start, s.kickback_deg, s.knee_elevation_deg) for s in strides)
             assert len(stored) > 40
             assert stored == expected
+
+
+async def test_in_run_mode_leggings_coming_in_range_sync_their_runs_then_stream(bus, server, tmp_path):  # noqa: F811
+    """`stridesite-agent run`: the link's first job is the stored runs, then streaming starts."""
+    from ingest.agent.ble_link import LinkState, keep_streaming
+    from ingest.agent.sync import sync_leggings
+
+    db, link = server
+    bluez = FakeBlueZ(bus)
+    await bluez.start([(ADDRESS, "StrideSite-0001")])
+    leggings = bluez.leggings[0]
+    leggings.source.record_run(20.0, STARTS[0])
+    config = next(item for item in link.config()["leggings"] if item["ble_address"] == ADDRESS)
+    notifications = []
+    task = asyncio.create_task(keep_streaming(
+        ADDRESS, notifications.append, LinkState(),
+        on_connect=lambda client: sync_leggings(client, config, link, tmp_path / "runs")))
+    try:
+        for _ in range(300):  # up to 30 s
+            await asyncio.sleep(0.1)
+            if len(notifications) > 50:
+                break
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        bluez.stop()
+    assert len(notifications) > 50 and leggings.source.flash.listed() == []
+    assert [(run, status) for _, run, status, _ in _synced(db)] == [(1, "done")]

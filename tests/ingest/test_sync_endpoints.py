@@ -62,6 +62,9 @@ def test_a_run_is_stored_once_resumes_where_it_stopped_and_becomes_a_synced_sess
     again = _offer(agent, world.leggings_a.serial, info).json()  # synced twice: stored once
     assert again == {"session": session.pk, "state": "stored"}
     assert RunSession.objects.filter(device_run=7).count() == 1
+    coach = Client()
+    coach.force_login(world.coach_a)  # her squad's coach sees it like any other session
+    assert "Recorded on the leggings" in coach.get(f"/runners/{world.alice.pk}/").content.decode()
 
 
 def test_without_a_valid_token_nothing_is_answered(world):
