@@ -50,16 +50,25 @@ class LinkState:
     reconnects: int = 0
 
 
+def assign_adapters(addresses: list[str], adapters: list[str], per_adapter: int) -> dict[str, str | None]:
+    """Which adapter links each leggings: in turn over the adapters, at most `per_adapter` each
+    (docs/ble-protocol.md, "Adapters"); None for leggings beyond what the adapters hold."""
+    slots = [adapter for _ in range(per_adapter) for adapter in adapters]
+    return {address: slots[n] if n < len(slots) else None for n, address in enumerate(addresses)}
+
+
 async def keep_streaming(address: str, on_notification: Callable[[bytes], None], state: LinkState,
                          rate_hz: int = 200, on_drop: Callable[[], None] | None = None,
                          on_state: Callable[[bool], None] | None = None,
-                         on_connect: Callable[[BleakClient], Awaitable[None]] | None = None) -> None:
-    """Connect, stream, reconnect on any drop, until cancelled. `on_connect` runs on each link
-    before streaming starts (the agent syncs runs stored on the leggings there)."""
+                         on_connect: Callable[[BleakClient], Awaitable[None]] | None = None,
+                         adapter: str | None = None) -> None:
+    """Connect (through `adapter`, or the system's default), stream, reconnect on any drop, until
+    cancelled. `on_connect` runs on each link before streaming starts (the agent syncs runs
+    stored on the leggings there)."""
     delay = 0.5
     while True:
         dropped = asyncio.Event()
-        client = BleakClient(address, timeout=10.0,
+        client = BleakClient(address, timeout=10.0, bluez={"adapter": adapter} if adapter else {},
                              disconnected_callback=lambda _, event=dropped: event.set())
         try:
             await client.connect()

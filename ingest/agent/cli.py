@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from ingest.agent.ble_link import LinkState, keep_streaming, scan
+from ingest.agent.ble_link import LinkState, assign_adapters, keep_streaming, scan
 from ingest.agent.framer import Framer, commit, mounting_matrix
 from ingest.agent.spool import Spool
 from ingest.agent.status import StatusBoard
@@ -124,13 +124,20 @@ async def _run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     await agent.hello.wait()
+    adapters = assign_adapters([item["ble_address"] for item in agent.config], args.adapter or ["hci0"],
+                               args.per_adapter)
     for leggings in agent.config:
         address = leggings["ble_address"]
+        if adapters[address] is None:
+            log.warning("%s: no adapter free (%d each): add an --adapter, or another station",
+                        leggings["serial"], args.per_adapter)
+            continue
         agent.tasks[address] = asyncio.create_task(keep_streaming(
             address, lambda data, a=address: agent.on_notification(a, data), agent.links[address],
             on_drop=lambda a=address: agent.on_drop(a),
             on_state=lambda up, a=address: agent.uplink.set_radio(a, up),
-            on_connect=lambda client, item=leggings: agent.sync_stored(client, item)))
+            on_connect=lambda client, item=leggings: agent.sync_stored(client, item),
+            adapter=adapters[address]))
     await stop.wait()
     for task in agent.tasks.values():
         task.cancel()
@@ -218,6 +225,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--spool", default=str(DEFAULT_SPOOL))
         p.add_argument("--quiet", action="store_true", help="no live status table")
         p.add_argument("--verbose", action="store_true")
+    run = sub.choices["run"]
+    run.add_argument("--adapter", action="append",
+                     help="a BLE adapter to use (hci0, hci1, …; repeat for several; default hci0)")
+    run.add_argument("--per-adapter", type=int, default=5,
+                     help="leggings one adapter links at once (docs/ble-protocol.md, Adapters)")
     sim = sub.choices["simulate"]
     sim.add_argument("--runners", type=int, default=8)
     sim.add_argument("--leggings", default="", help="only these serials (comma-separated): another station "

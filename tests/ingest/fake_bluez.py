@@ -55,9 +55,9 @@ LINK_BURST = 16
 
 
 class Adapter(ServiceInterface):
-    def __init__(self, bluez: FakeBlueZ) -> None:
+    def __init__(self, bluez: FakeBlueZ, name: str = "hci0", number: int = 0) -> None:
         super().__init__("org.bluez.Adapter1")
-        self.bluez = bluez
+        self.bluez, self.adapter_name, self.number = bluez, name, number  # (ServiceInterface owns .name)
         self._discovering = False
 
     @method()
@@ -81,11 +81,11 @@ class Adapter(ServiceInterface):
 
     @dbus_property(access=PropertyAccess.READ)
     def Address(self) -> "s":
-        return "00:1A:7D:DA:71:13"
+        return f"00:1A:7D:DA:71:{0x13 + self.number:02X}"
 
     @dbus_property(access=PropertyAccess.READ)
     def Name(self) -> "s":
-        return "hci0"
+        return self.adapter_name
 
     @dbus_property(access=PropertyAccess.READ)
     def Powered(self) -> "b":
@@ -139,7 +139,7 @@ class Device(ServiceInterface):
 
     @dbus_property(access=PropertyAccess.READ)
     def Adapter(self) -> "o":
-        return "/org/bluez/hci0"
+        return "/org/bluez/" + self.leggings.adapter
 
     @dbus_property(access=PropertyAccess.READ)
     def Connected(self) -> "b":
@@ -258,11 +258,13 @@ class GattCharacteristic(ServiceInterface):
 
 
 class FakeLeggings:
-    """One pair of leggings: GATT objects under BlueZ's path shape, streaming real packets."""
+    """One pair of leggings as one adapter sees it: GATT objects under BlueZ's path shape,
+    streaming real packets."""
 
-    def __init__(self, bus: MessageBus, address: str, name: str, rate_hz: int = 200) -> None:
-        self.bus, self.address, self.name = bus, address, name
-        self.path = "/org/bluez/hci0/dev_" + address.replace(":", "_")
+    def __init__(self, bus: MessageBus, address: str, name: str, rate_hz: int = 200,
+                 adapter: str = "hci0") -> None:
+        self.bus, self.address, self.name, self.adapter = bus, address, name, adapter
+        self.path = f"/org/bluez/{adapter}/dev_" + address.replace(":", "_")
         self.device = Device(self)
         self.imu = GattCharacteristic(ble.IMU_DATA_UUID, self.path + "/service000a", ["notify"], self)
         self.control = GattCharacteristic(ble.CONTROL_POINT_UUID, self.path + "/service000a", ["write"], self)
@@ -350,19 +352,21 @@ class FakeLeggings:
 
 
 class FakeBlueZ:
-    """`org.bluez` with one adapter and some leggings."""
+    """`org.bluez` with one adapter (or several, each of which hears every leggings) and some
+    leggings."""
 
     def __init__(self, address: str) -> None:
         self.bus_address = address
-        self.leggings: list[FakeLeggings] = []
+        self.leggings: list[FakeLeggings] = []  # per adapter, per leggings
 
-    async def start(self, devices: list[tuple[str, str]]) -> None:
+    async def start(self, devices: list[tuple[str, str]], adapters: tuple[str, ...] = ("hci0",)) -> None:
         self.bus = await MessageBus(bus_address=self.bus_address, bus_type=BusType.SYSTEM).connect()
-        self.bus.export("/org/bluez/hci0", Adapter(self))
-        for address, name in devices:
-            leggings = FakeLeggings(self.bus, address, name)
-            leggings.export()
-            self.leggings.append(leggings)
+        for number, adapter in enumerate(adapters):
+            self.bus.export(f"/org/bluez/{adapter}", Adapter(self, adapter, number))
+            for address, name in devices:
+                leggings = FakeLeggings(self.bus, address, name, adapter=adapter)
+                leggings.export()
+                self.leggings.append(leggings)
         await self.bus.request_name("org.bluez")
         self._adverts = asyncio.get_running_loop().create_task(self._advertising())
 

@@ -76,3 +76,36 @@ async def test_stream_survives_a_device_drop_and_loses_nothing_it_received(bus, 
     raw = np.concatenate([f.raw for f in stored])
     expected = leggings.source._loop[indices % len(leggings.source._loop)]
     assert np.array_equal(raw, expected)
+
+
+def test_leggings_are_spread_over_the_adapters_up_to_each_ones_limit():
+    from ingest.agent.ble_link import assign_adapters
+
+    pairs = [f"5A:1D:E0:00:00:{n:02X}" for n in range(1, 8)]
+    assigned = assign_adapters(pairs, ["hci0", "hci1"], per_adapter=3)
+    assert [assigned[p] for p in pairs] == ["hci0", "hci1"] * 3 + [None]  # the seventh: no room
+
+
+async def test_two_adapters_each_link_their_own_leggings(bus):
+    from ingest.agent.ble_link import assign_adapters
+
+    second = "5A:1D:E0:00:00:02"
+    bluez = FakeBlueZ(bus)
+    await bluez.start([(ADDRESS, "StrideSite-0001"), (second, "StrideSite-0002")], adapters=("hci0", "hci1"))
+    assigned = assign_adapters([ADDRESS, second], ["hci0", "hci1"], per_adapter=1)
+    received = {ADDRESS: [], second: []}
+    tasks = [asyncio.create_task(keep_streaming(address, received[address].append, LinkState(),
+                                                adapter=assigned[address])) for address in received]
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if all(len(r) > 20 for r in received.values()):
+                break
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        bluez.stop()
+    assert all(len(r) > 20 for r in received.values())
+    links = {(view.adapter, view.address): view.connects for view in bluez.leggings}
+    assert links == {("hci0", ADDRESS): 1, ("hci0", second): 0, ("hci1", ADDRESS): 0, ("hci1", second): 1}
