@@ -8,7 +8,8 @@ simulated running, quantised once, sent as the agent sends it — 20-sample fram
 per runner, the runners spread over several station sockets, sample indices tied to the wall
 clock — from one asyncio process on core 1, beside the tablets. Prints per N: IMU samples/s
 stored, server CPU (core 0) and per runner, p50/p99 from a stride's end to a tablet, and the
-load generator's own CPU (so it is seen not to be the bottleneck).
+load generator's own CPU (so it is seen not to be the bottleneck). The server runs as deployed
+(DEBUG=0); `--debug` for the development settings.
 """
 
 from __future__ import annotations
@@ -81,13 +82,13 @@ async def _drain(ws) -> None:
         pass
 
 
-def run(runners: int, stations: int, tablets: int, seconds: float) -> str:
+def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool) -> str:
     loop = waveform()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "db.sqlite3"
         token = prepare_demo(db, runners).token
         port = free_port()
-        server = start_server(db, port)
+        server = start_server(db, port, production=not debug)
         os.sched_setaffinity(server.pid, {0})
         os.sched_setaffinity(0, {1})
         cookie = login_cookie(db, "coach")
@@ -127,12 +128,14 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=4)
     parser.add_argument("--tablets", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=25.0)
+    parser.add_argument("--debug", action="store_true",
+                        help="server with DEBUG=1 (query log on), as before; default: DEBUG=0, as deployed")
     args = parser.parse_args()
     print("| runners (200 Hz) | stations | tablets | IMU samples/s stored | server CPU, core 0 "
           "| p50 / p99 stride → tablet | load generator CPU, core 1 |")
     print("|---|---|---|---|---|---|---|")
     for runners in args.runners:
-        print(run(runners, args.stations, args.tablets, args.seconds), flush=True)
+        print(run(runners, args.stations, args.tablets, args.seconds, args.debug), flush=True)
 
 
 if __name__ == "__main__":

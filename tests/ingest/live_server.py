@@ -46,12 +46,24 @@ def prepare_demo(db_path: Path, runners: int = 8, database_url: str | None = Non
                 password=out.split("coach login:")[1].split("/")[1].split()[0])
 
 
-def start_server(db_path: Path, port: int, redis_url: str | None = None) -> subprocess.Popen:
+PRODUCTION = {"DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0",
+              "STATIC_ROOT": str(Path.home() / ".cache" / "stridesite" / "bench-static")}
+
+
+def start_server(db_path: Path, port: int, redis_url: str | None = None,
+                 production: bool = False) -> subprocess.Popen:
+    """daphne on the database file; `production`: DEBUG=0 (no query log, the settings a club runs;
+    plain http, so no https redirect; the key the setup commands signed with, so their logins
+    hold), its static files collected once into a cache folder."""
+    env = server_env(db_path, redis_url)
+    if production:
+        key = os.environ.get("SECRET_KEY") or (ROOT / "var" / "development-secret-key").read_text().strip()
+        env |= PRODUCTION | {"SECRET_KEY": key}
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "stridesite.asgi:application"],
-        cwd=ROOT, env=server_env(db_path, redis_url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + (120 if production else 30)  # a first collection of static files
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
