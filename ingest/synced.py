@@ -21,6 +21,8 @@ from sessions import uploads
 from sessions.models import RunSession, Upload
 from stridesite.permissions import station_leggings
 
+MAX_RECEIVING = 3  # runs of one leggings being sent at once (the agent sends one at a time)
+
 
 class SyncRefused(ValueError):
     """Not this station's leggings (status 404), or not a run this server will take (400); the
@@ -61,6 +63,10 @@ def offer(station: IngestStation, serial: str, info: runs.RunInfo) -> dict:
         session.delete()  # offered again: try again
         session = None
     if session is None:
+        receiving = Upload.objects.filter(session__leggings=leggings, kind=Upload.Kind.RUN,
+                                          stage=Upload.Stage.RECEIVING).count()
+        if receiving >= MAX_RECEIVING:
+            raise SyncRefused(f"{serial}: {receiving} runs are being sent already: finish those first")
         try:
             with transaction.atomic():
                 upload = uploads.begin(leggings.runner, f"{serial} run {info.run_id}",
@@ -71,6 +77,8 @@ def offer(station: IngestStation, serial: str, info: runs.RunInfo) -> dict:
                 session.save(update_fields=["source", "leggings", "device_run", "station"])
         except IntegrityError:  # another agent offered it meanwhile
             session = RunSession.objects.get(leggings=leggings, device_run=info.run_id)
+        except uploads.UploadRefused as error:  # too large
+            raise SyncRefused(f"run {info.run_id}: {error}") from None
     return state(session)
 
 

@@ -179,3 +179,34 @@ async def test_a_flood_of_garbage_closes_that_socket_and_no_other(world, station
     await honest.send_to(bytes_data=_frame(address, 0, 100))
     assert await _acks_until(honest, address, 0) == 0
     await honest.disconnect()
+
+
+async def test_a_run_ends_only_on_the_station_that_streams_it(world, station):
+    """`{"end": [...]}` closes the leggings' live session when it streams through this station;
+    another station of the same coach, or one of another coach, cannot end it."""
+    address = world.leggings_a.ble_address
+    ours, _, _ = await _connect(station[1])
+    await ours.receive_from()
+    await ours.send_to(bytes_data=_frame(address, 0, 100))
+    await ours.send_to(bytes_data=_frame(address, 1, 120))
+    for coach in (world.coach_a, world.coach_b):
+        _, other_token = await database_sync_to_async(make_station)(coach)
+        other, _, _ = await _connect(other_token)
+        await other.receive_from()
+        await other.send_to(text_data=json.dumps({"end": [address, 7, None]}))
+        reply = json.loads(await other.receive_from())
+        while "ended" not in reply:
+            reply = json.loads(await other.receive_from())
+        await other.disconnect()
+    live = await database_sync_to_async(lambda: list(RunSession.objects.values_list("status", flat=True)
+                                                      .filter(leggings=world.leggings_a)))()
+    assert live == ["live"]
+    await ours.send_to(text_data=json.dumps({"end": [address]}))
+    reply = json.loads(await ours.receive_from())
+    while "ended" not in reply:
+        reply = json.loads(await ours.receive_from())
+    assert reply == {"ended": [address]}
+    done = await database_sync_to_async(lambda: list(RunSession.objects.values_list("status", flat=True)
+                                                      .filter(leggings=world.leggings_a)))()
+    assert done == ["done"]
+    await ours.disconnect()

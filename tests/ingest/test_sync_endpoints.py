@@ -3,6 +3,7 @@ token only (SPEC §8), a run stored once per leggings and run id, resumable part
 refusal leaves nothing behind."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -126,3 +127,18 @@ def test_a_runners_home_station_syncs_her_own_leggings_only(world):
     assert _offer(agent, own.serial, info).status_code == 200
     for serial in (coach_owned.serial, world.leggings_a.serial):
         assert _offer(agent, serial, info).status_code == 404
+
+
+def test_a_station_cannot_pile_up_runs_or_offer_one_too_large(world):
+    _, token = make_station(world.coach_a)
+    agent = _agent(token)
+    info, _ = _run_file(seconds=2)
+    for run_id in (1, 2, 3):  # offered, never sent
+        assert _offer(agent, world.leggings_a.serial, replace(info, run_id=run_id)).status_code == 200
+    fourth = _offer(agent, world.leggings_a.serial, replace(info, run_id=4))
+    assert fourth.status_code == 400 and "finish those first" in fourth.json()["error"]
+    huge = runs.RunInfo(9, 1_790_000_000, 0, 200, 32, 2000, 2**32 - 1)
+    other = make_leggings(world.coach_a, world.arno)
+    reply = _offer(agent, other.serial, huge)
+    assert reply.status_code == 400 and "MB" in reply.json()["error"]
+    assert Upload.objects.count() == 3
