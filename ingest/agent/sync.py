@@ -85,7 +85,6 @@ class _Listener:
     part: object = None  # the open part file of the run being read
     run_id: int = -1
     held: int = 0  # bytes of that run in the part file
-    until: int = 0  # … wanted by the end of this window (a later chunk is ignored)
     moved: asyncio.Event = field(default_factory=asyncio.Event)  # new bytes (or a bad chunk)
     bad: int = 0
     dropped: bool = False
@@ -201,11 +200,10 @@ async def _read(client: BleakClient, listener: _Listener, info: runs.RunInfo, pa
         try:
             while listener.held < info.size_bytes:
                 start = listener.held
-                listener.until = min(start + WINDOW, info.size_bytes)
-                await client.write_gatt_char(ble.CONTROL_POINT_UUID,
-                                             runs.control_read(info.run_id, start, listener.until - start),
-                                             response=True)
-                while listener.held < listener.until:
+                until = min(start + WINDOW, info.size_bytes)
+                command = runs.control_read(info.run_id, start, until - start)
+                await client.write_gatt_char(ble.CONTROL_POINT_UUID, command, response=True)
+                while listener.held < until:
                     listener.moved.clear()
                     before, bad = listener.held, listener.bad
                     await asyncio.wait_for(listener.moved.wait(), WINDOW_TIMEOUT_S)
