@@ -171,19 +171,14 @@ def _read(upload: Upload, handle, samples: Iterator) -> None:
     session, runner = upload.session, upload.session.runner
     position = (handle.fileobj if hasattr(handle, "fileobj") else handle).tell  # bytes of the stored file
     engine, rate, last, kept = None, 0, -1, 0
-    with _commits_not_flushed():
+    with _BlockWriter(upload) as writer:
         for rate, t0, indices, raw, values in read_ahead(samples):
             if engine is None:
                 engine = StrideEngine(body_of(runner), zones=zone_table_for(runner), sample_rate=rate)
                 _keep_recorded_date(session, t0)
             strides = engine.feed(indices / rate, values)
-            with transaction.atomic():  # one commit per block: its samples, its strides, how far it got
-                RawChunk.objects.bulk_create(raw_chunks(session, indices, raw))
-                StrideRecord.store(session, strides)
-                progress = min(position() / max(upload.size_bytes, 1), 0.99)
-                Upload.objects.filter(pk=upload.pk).update(progress=progress)
+            writer.put(indices, raw, strides, min(position() / max(upload.size_bytes, 1), 0.99))
             last, kept = int(indices[-1]), kept + len(indices)
-            reset_queries()  # with DEBUG on, Django logs every query: its blobs would pile up
     if kept < MIN_SAMPLES:
         raise RecordingError(f"only {kept} rows have all 24 IMU values as numbers; a session needs at "
                              f"least {MIN_SAMPLES}")
@@ -194,6 +189,59 @@ def _read(upload: Upload, handle, samples: Iterator) -> None:
             ended_at=session.started_at + timedelta(seconds=last / rate))
         Upload.objects.filter(pk=upload.pk).update(stage=Upload.Stage.DONE, progress=1.0,
                                                    finished_at=timezone.now())
+
+
+class _BlockWriter:
+    """Each block's samples, strides and progress, committed together (one transaction a block)
+    on a thread with its own database connection while the engine works on the next block. In
+    the caller's thread when the caller is inside a transaction (the unit tests), whose rows
+    another connection could not see."""
+
+    def __init__(self, upload: Upload) -> None:
+        self.upload, self.session = upload, upload.session
+        self.threaded = not connection.in_atomic_block
+        self.blocks: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+
+    def __enter__(self) -> _BlockWriter:
+        if self.threaded:
+            self.thread = threading.Thread(target=self._run, daemon=True)
+            self.thread.start()
+        return self
+
+    def put(self, indices: np.ndarray, raw: np.ndarray, strides: list, progress: float) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.threaded:
+            self.blocks.put((indices, raw, strides, progress))
+        else:
+            self._write(indices, raw, strides, progress)
+
+    def __exit__(self, kind, error, trace) -> None:
+        if self.threaded:
+            self.blocks.put(None)
+            self.thread.join()
+            if self.error is not None and kind is None:
+                raise self.error
+
+    def _run(self) -> None:
+        try:
+            with _commits_not_flushed():
+                while (block := self.blocks.get()) is not None:
+                    if self.error is None:  # after a failure, only drain what the reader still sends
+                        try:
+                            self._write(*block)
+                        except BaseException as error:  # handed to the reader's thread
+                            self.error = error
+        finally:
+            connection.close()
+
+    def _write(self, indices: np.ndarray, raw: np.ndarray, strides: list, progress: float) -> None:
+        with transaction.atomic():
+            RawChunk.objects.bulk_create(raw_chunks(self.session, indices, raw))
+            StrideRecord.store(self.session, strides)
+            Upload.objects.filter(pk=self.upload.pk).update(progress=progress)
+        reset_queries()  # with DEBUG on, Django logs every query: its blobs would pile up
 
 
 def _samples(handle) -> Iterator[tuple[int, float, np.ndarray, np.ndarray, np.ndarray]]:
