@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import time
+from types import SimpleNamespace
 
 import pytest
 import websockets
@@ -17,33 +18,42 @@ pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"),
                                 reason="REDIS_URL unset: no Redis layer to test")
 
 
-async def test_a_tablet_on_process_b_sees_strides_ingested_on_process_a(tmp_path):
+@pytest.fixture
+async def two_processes(tmp_path):
+    """Two daphne processes on one database and the Redis layer, the agent streaming two runners
+    into process A, and the coach's login cookie."""
     db = tmp_path / "db.sqlite3"
     token = prepare_demo(db).token
     redis = os.environ["REDIS_URL"]
     port_a, port_b = free_port(), free_port()
     server_a, server_b = start_server(db, port_a, redis), start_server(db, port_b, redis)
-    agent = start_agent(port_a, token, tmp_path / "spool.sqlite3", "--runners", "2", "--seconds", "40")
+    agent = start_agent(port_a, token, tmp_path / "spool.sqlite3", "--runners", "2", "--seconds", "60")
     cookie = await asyncio.to_thread(login_cookie, db, "coach")
+    yield SimpleNamespace(port_b=port_b, server_a=server_a, agent=agent, cookie=cookie)
+    for process in (agent, server_a, server_b):
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+async def _tablet(port: int, cookie: str):
+    """A tablet subscribed to the demo squad on the process at `port`, and its backfill."""
+    tablet = await websockets.connect(f"ws://127.0.0.1:{port}/ws/live/", origin=f"http://127.0.0.1:{port}",
+                                      additional_headers={"Cookie": f"sessionid={cookie}"})
+    await tablet.send(json.dumps({"subscribe": "squad", "id": 1}))
+    assert json.loads(await tablet.recv())["type"] == "subscribed"
+    return tablet, json.loads(await tablet.recv())
+
+
+async def test_a_tablet_on_process_b_sees_strides_ingested_on_process_a(two_processes):
     strides, statuses = [], []
-    try:
-        async with websockets.connect(
-            f"ws://127.0.0.1:{port_b}/ws/live/", origin=f"http://127.0.0.1:{port_b}",
-            additional_headers={"Cookie": f"sessionid={cookie}"},
-        ) as tablet:
-            await tablet.send(json.dumps({"subscribe": "squad", "id": 1}))
-            assert json.loads(await tablet.recv())["type"] == "subscribed"
-            assert json.loads(await tablet.recv())["type"] == "backfill"
-            async with asyncio.timeout(40):
-                while len(strides) < 10:
-                    message = json.loads(await tablet.recv())
-                    if message["type"] == "tick":
-                        strides += [e for e in message["events"] if e["kind"] == "stride"]
-                        statuses += [e for e in message["events"] if e["kind"] == "status"]
-    finally:
-        for process in (agent, server_a, server_b):
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
+    tablet, backfill = await _tablet(two_processes.port_b, two_processes.cookie)
+    assert backfill["type"] == "backfill"
+    async with tablet, asyncio.timeout(40):
+        while len(strides) < 10:
+            message = json.loads(await tablet.recv())
+            if message["type"] == "tick":
+                strides += [e for e in message["events"] if e["kind"] == "stride"]
+                statuses += [e for e in message["events"] if e["kind"] == "status"]
     assert {s["runner"] for s in strides} <= {1, 2, 3, 4, 5, 6, 7, 8}
     assert all(s["stride"]["kickback_deg"] > 60 for s in strides)
     assert all(s["status"] in ("streaming", "leggings disconnected", "station offline") for s in statuses)
@@ -74,51 +84,32 @@ async def test_two_installations_on_one_redis_do_not_hear_each_other():
             await layer.flush()
 
 
-async def _tablet(port: int, cookie: str):
-    tablet = await websockets.connect(f"ws://127.0.0.1:{port}/ws/live/", origin=f"http://127.0.0.1:{port}",
-                                      additional_headers={"Cookie": f"sessionid={cookie}"})
-    await tablet.send(json.dumps({"subscribe": "squad", "id": 1}))
-    assert json.loads(await tablet.recv())["type"] == "subscribed"
-    return tablet, json.loads(await tablet.recv())
 
-
-async def test_a_station_whose_process_dies_goes_offline_on_the_other_process(tmp_path):
+async def test_a_station_whose_process_dies_goes_offline_on_the_other_process(two_processes):
     """Presence is not one process's memory: the station's process dies with it (no goodbye); the
     board on the other process stops hearing it at once, and a board opened there later reads
     "station offline" (from the database) instead of a runner streaming."""
-    db = tmp_path / "db.sqlite3"
-    token = prepare_demo(db).token
-    redis = os.environ["REDIS_URL"]
-    port_a, port_b = free_port(), free_port()
-    server_a, server_b = start_server(db, port_a, redis), start_server(db, port_b, redis)
-    agent = start_agent(port_a, token, tmp_path / "spool.sqlite3", "--runners", "2", "--seconds", "60")
-    cookie = await asyncio.to_thread(login_cookie, db, "coach")
     heard: list[tuple[float, dict]] = []
-    try:
-        tablet, _ = await _tablet(port_b, cookie)
-        async with asyncio.timeout(30):
-            while len(heard) < 3:
+    tablet, _ = await _tablet(two_processes.port_b, two_processes.cookie)
+    async with asyncio.timeout(30):
+        while len(heard) < 3:
+            message = json.loads(await tablet.recv())
+            if message["type"] == "presence":
+                heard.append((time.monotonic(), message))
+    assert heard[-1][1]["name"] == "Demo trackside station" and len(heard[-1][1]["runners"]) == 2
+    for process in (two_processes.agent, two_processes.server_a):  # the station's process dies, and
+        process.send_signal(signal.SIGKILL)                          # the agent with it
+    killed = time.monotonic()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(6):
+            while True:
                 message = json.loads(await tablet.recv())
                 if message["type"] == "presence":
                     heard.append((time.monotonic(), message))
-        assert heard[-1][1]["name"] == "Demo trackside station" and len(heard[-1][1]["runners"]) == 2
-        for process in (agent, server_a):  # the station's process dies, and the agent with it
-            process.send_signal(signal.SIGKILL)
-        killed = time.monotonic()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(6):
-                while True:
-                    message = json.loads(await tablet.recv())
-                    if message["type"] == "presence":
-                        heard.append((time.monotonic(), message))
-        assert heard[-1][0] < killed + 1.5  # nothing more from the dead station
-        await tablet.close()
-        later, backfill = await _tablet(port_b, cookie)
-        await later.close()
-    finally:
-        for process in (agent, server_a, server_b):
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
+    assert heard[-1][0] < killed + 1.5  # nothing more from the dead station
+    await tablet.close()
+    later, backfill = await _tablet(two_processes.port_b, two_processes.cookie)
+    await later.close()
     statuses = {runner["runner"]: runner["status"] for runner in backfill["runners"]}
     streamed = set(heard[-1][1]["runners"])
     assert {statuses[r] for r in streamed} == {"station offline"}
