@@ -39,6 +39,16 @@ DEFAULT_SPOOL = Path.home() / ".stridesite-agent" / "spool.sqlite3"
 COMMIT_S = 0.02  # group commit of new frames to the spool
 
 
+def server_urls(args: argparse.Namespace) -> list[str]:
+    """Every --server given, comma-separated lists split, in order."""
+    return [url for given in args.server for url in given.split(",") if url]
+
+
+def runs_folder(args: argparse.Namespace) -> Path:
+    """Where runs read from the leggings wait, part by part, beside the spool."""
+    return Path(args.spool).parent / "runs"
+
+
 class Agent:
     """Leggings (real or virtual) → framers → spool → uplink, plus the status board."""
 
@@ -46,10 +56,10 @@ class Agent:
         spool_path = Path(args.spool)
         spool_path.parent.mkdir(parents=True, exist_ok=True)
         self.spool = Spool(spool_path)
-        servers = [url for given in args.server for url in given.split(",") if url]
+        servers = server_urls(args)
         self.uplink = Uplink(servers, args.token, self.spool, on_hello=self._on_hello, ca_file=args.ca_file)
         self.server = Server(servers[0], args.token, args.ca_file)
-        self.runs_folder = spool_path.parent / "runs"
+        self.runs_folder = runs_folder(args)
         self.framers: dict[str, Framer] = {}
         self.links: dict[str, LinkState] = {}
         self.tasks: dict[str, asyncio.Task] = {}
@@ -149,9 +159,9 @@ async def _run(args: argparse.Namespace) -> int:
 
 async def _sync(args: argparse.Namespace) -> int:
     """Each of the station's leggings in range: its stored runs to the server, then erased."""
-    server = Server(args.server[0].split(",")[0], args.token, args.ca_file)
+    server = Server(server_urls(args)[0], args.token, args.ca_file)
     config = (await asyncio.to_thread(server.config))["leggings"]
-    folder = Path(args.spool).parent / "runs"
+    folder = runs_folder(args)
     failed = 0
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                   disable=args.quiet) as bars:

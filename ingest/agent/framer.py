@@ -29,6 +29,12 @@ def mounting_matrix(mounting: dict | None) -> np.ndarray:
                     dtype=float)
 
 
+def to_nominal(mounting: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Physical samples (n, 24) in the sensor frames turned into the nominal segment frames with
+    the (4, 3, 3) `mounting_matrix`."""
+    return np.einsum("sij,nskj->nski", mounting, values.reshape(-1, 4, 2, 3)).reshape(-1, 24)
+
+
 @dataclass
 class DeviceStats:
     notifications: int = 0
@@ -69,8 +75,7 @@ class Framer:
         if self._rate and n.rate_hz != self._rate:
             self.flush()
         self._rate, self._ranges = n.rate_hz, (n.accel_range_g, n.gyro_range_dps)
-        values = n.physical().reshape(-1, 4, 2, 3)
-        values = np.einsum("sij,nskj->nski", self.mounting, values).reshape(-1, 24)
+        values = to_nominal(self.mounting, n.physical())
         fresh = n.indices > self._last_flushed
         self._indices.extend(n.indices[fresh].tolist())
         self._values.append(values[fresh])

@@ -25,7 +25,8 @@ import numpy as np
 from bleak import BleakClient
 from bleak.exc import BleakError
 
-from ingest.agent.framer import mounting_matrix
+from ingest.agent.framer import mounting_matrix, to_nominal
+from ingest.agent.uplink import with_scheme
 from ingest.protocol import ble, runs
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,7 @@ class Server:
     """The server's HTTP side for agents (ingest/views.py), by station token."""
 
     def __init__(self, url: str, token: str, ca_file: str | None = None) -> None:
-        for socket, page in (("wss://", "https://"), ("ws://", "http://")):
-            if url.startswith(socket):
-                url = page + url.removeprefix(socket)
-        self.base = url.rstrip("/")
+        self.base = with_scheme(url, socket=False).rstrip("/")
         self.token = token
         self.context = ssl.create_default_context(cafile=ca_file) if ca_file else None
 
@@ -219,9 +217,8 @@ async def _read(client: BleakClient, listener: _Listener, info: runs.RunInfo, pa
 
 def _store(server: Server, serial: str, info: runs.RunInfo, part_path: Path, mounting: dict | None) -> dict:
     """Send the run (in the nominal frames) and wait until the server has analysed and stored it."""
-    raw = np.frombuffer(part_path.read_bytes(), dtype="<i2").reshape(-1, 4, 2, 3)
-    scale = ble.lsb(info.accel_range_g, info.gyro_range_dps).reshape(4, 2, 3)
-    values = np.einsum("sij,nskj->nski", mounting_matrix(mounting), raw * scale).reshape(-1, 24)
+    raw = np.frombuffer(part_path.read_bytes(), dtype="<i2").reshape(-1, 24)
+    values = to_nominal(mounting_matrix(mounting), raw * ble.lsb(info.accel_range_g, info.gyro_range_dps))
     body = runs.encode_file(info, ble.quantise(values, info.accel_range_g, info.gyro_range_dps))
     deadline = time.monotonic() + STORED_WITHIN_S
     state = server.offer(serial, info)

@@ -29,12 +29,21 @@ WINDOW = 64  # frames in flight per connection before waiting for acks
 BACKLOG_EVERY_S = 5.0  # the spool's backlog goes to the server this often
 
 
+SCHEMES = (("https://", "wss://"), ("http://", "ws://"))  # a page's scheme, its sockets'
+
+
+def with_scheme(server: str, socket: bool) -> str:
+    """A server's address, given either way, with the websocket scheme (`socket`) or the page's."""
+    for page, ws in SCHEMES:
+        old, new = (page, ws) if socket else (ws, page)
+        if server.startswith(old):
+            return new + server.removeprefix(old)
+    return server
+
+
 def websocket_url(server: str) -> str:
     """The ingest socket's URL at a server given as ws(s):// or, as an operator may write it, http(s)://."""
-    for page, socket in (("https://", "wss://"), ("http://", "ws://")):
-        if server.startswith(page):
-            server = socket + server.removeprefix(page)
-    return server.rstrip("/") + "/ws/ingest/"
+    return with_scheme(server, socket=True).rstrip("/") + "/ws/ingest/"
 
 
 class Uplink:
