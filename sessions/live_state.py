@@ -20,9 +20,9 @@ BACKFILL_S = 60.0
 STREAMING_WITHIN_S = 5.0
 
 
-def runner_snapshot(runner: RunnerProfile, squad: Squad | None = None) -> dict:
+def runner_snapshot(runner: RunnerProfile, coaches: frozenset[int] = frozenset()) -> dict:
     """Name, zones per band, status, how long ago samples last came, the station they come
-    through (named only on a board of a squad the station's own coach coaches), and the last
+    through (named only when its own coach is among the board's squad's `coaches`), and the last
     minute of strides of one runner."""
     session = (RunSession.objects.filter(runner=runner, status=RunSession.Status.LIVE)
                .select_related("station").order_by("-started_at").first())
@@ -36,7 +36,7 @@ def runner_snapshot(runner: RunnerProfile, squad: Squad | None = None) -> dict:
             seen = session.station.last_seen
             if seen is None or seen < now - timedelta(seconds=OFFLINE_AFTER_S):
                 status = "station offline"
-            named = squad is not None and squad.coaches.filter(pk=session.station.coach_id).exists()
+            named = session.station.coach_id in coaches
             station = {"id": session.station_id, "name": session.station.name if named else None}
         last = session.strides.order_by("-t_end").values_list("t_end", flat=True).first()
         if last is not None:
@@ -52,4 +52,5 @@ def runner_snapshot(runner: RunnerProfile, squad: Squad | None = None) -> dict:
 
 
 def squad_snapshot(squad: Squad) -> list[dict]:
-    return [runner_snapshot(runner, squad) for runner in squad.members.order_by("display_name")]
+    coaches = frozenset(squad.coaches.values_list("pk", flat=True))
+    return [runner_snapshot(runner, coaches) for runner in squad.members.order_by("display_name")]
