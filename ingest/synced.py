@@ -56,8 +56,8 @@ def _leggings(station: IngestStation, serial: str) -> Leggings:
 def offer(station: IngestStation, serial: str, info: runs.RunInfo) -> dict:
     """The state of this run on the server, starting its upload if it has none (or failed)."""
     leggings = _leggings(station, serial)
-    if info.instants < 1 or info.rate_hz not in (100, 200):
-        raise SyncRefused(f"run {info.run_id}: {info.instants} samples at {info.rate_hz} Hz")
+    if info.fault():
+        raise SyncRefused(info.fault())
     session = RunSession.objects.filter(leggings=leggings, device_run=info.run_id).first()
     if session is not None and session.status == RunSession.Status.FAILED:
         session.delete()  # offered again: try again

@@ -271,8 +271,8 @@ def _run_samples(handle) -> Iterator[tuple[int, float, np.ndarray, np.ndarray, n
         info = runs.decode_file_header(handle.read(runs.FILE.size))
     except PacketError as error:
         raise RecordingError(str(error)) from None
-    if info.rate_hz not in (100, 200) or info.instants < 1:
-        raise RecordingError(f"run {info.run_id}: {info.instants} samples at {info.rate_hz} Hz")
+    if info.fault():
+        raise RecordingError(info.fault())
     scale, stored = lsb(info.accel_range_g, info.gyro_range_dps), lsb(*UPLOAD_RANGES)
     for first in range(0, info.instants, RUN_BLOCK):
         n = min(RUN_BLOCK, info.instants - first)

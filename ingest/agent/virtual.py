@@ -64,9 +64,12 @@ class Flash:
     def listed(self) -> list[runs.RunInfo]:
         return [run.info for run in self.stored if not run.synced]
 
+    def _listed(self, run_id: int) -> StoredRun | None:
+        return next((run for run in self.stored if run.info.run_id == run_id and not run.synced), None)
+
     def chunks(self, run_id: int, offset: int, length: int) -> list[bytes]:
         """Run-data notifications carrying [offset, offset + length) of a listed run."""
-        run = next((r for r in self.stored if r.info.run_id == run_id and not r.synced), None)
+        run = self._listed(run_id)
         if run is None:
             return []
         end = min(offset + length, len(run.data))
@@ -74,11 +77,10 @@ class Flash:
                 for at in range(offset, end, runs.CHUNK_BYTES)]
 
     def erase(self, run_id: int) -> bool:
-        for run in self.stored:
-            if run.info.run_id == run_id and not run.synced:
-                run.synced = True
-                return True
-        return False
+        run = self._listed(run_id)
+        if run is not None:
+            run.synced = True
+        return run is not None
 
 
 def demo_phases(speed: float, minutes: float = 4.0) -> list[Phase]:

@@ -49,6 +49,12 @@ class RunInfo:
     def minutes(self) -> float:
         return self.instants / self.rate_hz / 60
 
+    def fault(self) -> str | None:
+        """Why the server would not take this run (None: it would)."""
+        if self.instants < 1 or self.rate_hz not in (100, 200):
+            return f"run {self.run_id}: {self.instants} samples at {self.rate_hz} Hz"
+        return None
+
 
 def control_list() -> bytes:
     return bytes([OP_LIST])
