@@ -99,7 +99,7 @@ def my_leggings(request: HttpRequest) -> HttpResponse:
 
 def _my_leggings_page(request: HttpRequest, runner: RunnerProfile, form: OwnLeggingsForm,
                       status: int = 200, **extra) -> HttpResponse:
-    stations = managed_stations(request.user).filter(home=True, revoked_at__isnull=True)
+    stations = managed_stations(request.user).filter(home=True).active()
     return render(request, "athletes/my_leggings.html", {
         "runner": runner, "form": form, "leggings": runner.leggings.filter(owner=request.user),
         "station": stations.first(), **extra}, status=status)
@@ -110,7 +110,7 @@ def _my_leggings_page(request: HttpRequest, runner: RunnerProfile, form: OwnLegg
 def home_station_create(request: HttpRequest) -> HttpResponse:
     """Her home station: its token is shown once, in this response."""
     runner = _runner_of(request)
-    for old in managed_stations(request.user).filter(home=True, revoked_at__isnull=True):
+    for old in managed_stations(request.user).filter(home=True).active():
         revoke_station(old)  # one home station at a time: a new token replaces the old
     station, token = IngestStation.new(name=f"{runner.display_name}'s home station", coach=request.user)
     IngestStation.objects.filter(pk=station.pk).update(home=True)
