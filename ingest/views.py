@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import fields
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -15,7 +16,7 @@ from ingest.auth import bearer
 from ingest.models import IngestStation
 from ingest.protocol.runs import RunInfo
 
-RUN_FIELDS = ("run_id", "start_unix", "first_index", "rate_hz", "accel_range_g", "gyro_range_dps", "instants")
+RUN_FIELDS = [field.name for field in fields(RunInfo)]
 
 
 def _by_station(view: Callable) -> Callable:

@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -62,8 +62,7 @@ class Server:
         return self._call("GET", "/ingest/station/")
 
     def offer(self, serial: str, info: runs.RunInfo) -> dict:
-        fields = {name: getattr(info, name) for name in runs.RunInfo.__dataclass_fields__}
-        return self._call("POST", "/ingest/runs/", json.dumps({"serial": serial, **fields}).encode())
+        return self._call("POST", "/ingest/runs/", json.dumps({"serial": serial, **asdict(info)}).encode())
 
     def part(self, upload: int, offset: int, data: bytes) -> dict:
         return self._call("PUT", f"/ingest/runs/uploads/{upload}/?offset={offset}", data)

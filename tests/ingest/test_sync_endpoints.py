@@ -3,7 +3,7 @@ token only (SPEC §8), a run stored once per leggings and run id, resumable part
 refusal leaves nothing behind."""
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -30,8 +30,7 @@ def _agent(token: str) -> Client:
 
 
 def _offer(agent: Client, serial: str, info: runs.RunInfo):
-    fields = {name: getattr(info, name) for name in runs.RunInfo.__dataclass_fields__}
-    return agent.post("/ingest/runs/", json.dumps({"serial": serial, **fields}),
+    return agent.post("/ingest/runs/", json.dumps({"serial": serial, **asdict(info)}),
                       content_type="application/json")
 
 
