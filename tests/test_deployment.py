@@ -85,14 +85,28 @@ def _get(url: str, context: ssl.SSLContext | None = None) -> str:
 
 
 async def _board(url: str, origin: str, cookie: str, context: ssl.SSLContext, log: list) -> None:
-    """A board as live.js is one: subscribe, and reconnect (through the proxy) when dropped."""
+    """A board as live.js is one: subscribe, ask for a backfill after a gap in a runner's stride
+    numbers (a stride the killed process stored but had not yet sent), and reconnect (through the
+    proxy) when dropped."""
     while True:
         try:
             async with websockets.connect(url, ssl=context, origin=origin,
                                           additional_headers={"Cookie": f"sessionid={cookie}"}) as ws:
                 await ws.send(json.dumps({"subscribe": "squad", "id": 1}))
+                last: dict[int, tuple[int, int]] = {}  # runner → (session, number) last seen
                 async for raw in ws:
-                    log.append((time.monotonic(), json.loads(raw)))
+                    message = json.loads(raw)
+                    log.append((time.monotonic(), message))
+                    if message["type"] == "backfill":
+                        last.clear()
+                    for event in message.get("events", []) if message["type"] == "tick" else []:
+                        if event["kind"] != "stride":
+                            continue
+                        session, number = last.get(event["runner"], (None, 0))
+                        expected = number + 1 if event["stride"]["session"] == session else 1
+                        if session is not None and event["seq"] != expected:
+                            await ws.send(json.dumps({"backfill": "squad", "id": 1}))
+                        last[event["runner"]] = (event["stride"]["session"], event["seq"])
         except (OSError, websockets.WebSocketException):
             pass
         await asyncio.sleep(0.5)
