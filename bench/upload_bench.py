@@ -7,7 +7,8 @@ The file is a 5-minute simulated recording at 200 Hz repeated (gzip-compressed u
 sent as the upload page sends it: in parts, then a finishing request that queues the work.
 daphne runs on core 0 with the measuring client; the worker (`manage.py run_huey`) on core 1,
 where its reader thread and its engine share the core with nothing else (`--worker-cpus 0,1`
-lets it use both; `--alone` leaves out the other user loading pages meanwhile).
+lets it use both; `--alone` leaves out the other user loading pages meanwhile). Both run as
+deployed (DEBUG=0); `--debug` for the development settings.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import gzip
 import http.client
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -25,6 +27,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,12 +37,11 @@ import numpy as np  # noqa: E402
 from metrics.core.recording import COLUMNS  # noqa: E402
 from metrics.simulator import Phase, simulate  # noqa: E402
 from tests.ingest.live_server import (  # noqa: E402
-    ROOT,
     free_port,
     login_cookie,
     prepare_demo,
-    server_env,
     start_server,
+    start_worker,
 )
 from tests.metrics.helpers import recording_of  # noqa: E402
 
@@ -59,6 +61,14 @@ def peak_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def finished_at(db: Path) -> float:
+    """When the worker marked the upload done (Unix seconds), read from the database: the bench
+    then polls only as often as the session page does, so its polling adds no load."""
+    with sqlite3.connect(db) as conn:
+        (text,) = conn.execute("SELECT finished_at FROM runs_upload ORDER BY id DESC LIMIT 1").fetchone()
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
 
 
 def send_file(port: int, cookie: str, path: Path) -> tuple[float, float, str]:
@@ -138,6 +148,8 @@ def main() -> None:
     parser.add_argument("--whole", action="store_true", help="post the form whole, as a page without script")
     parser.add_argument("--worker-cpus", default="1", help="taskset list for the worker (default: core 1)")
     parser.add_argument("--alone", action="store_true", help="no other user loading pages meanwhile")
+    parser.add_argument("--debug", action="store_true",
+                        help="server and worker with DEBUG=1 (query log on); default: DEBUG=0, as deployed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.sqlite3"
@@ -146,10 +158,9 @@ def main() -> None:
         size_mb = path.stat().st_size / 1e6
         prepare_demo(db)
         port = free_port()
-        server = start_server(db, port)
+        server = start_server(db, port, production=not args.debug)
         subprocess.run(["taskset", "-pc", "0", str(server.pid)], check=True, capture_output=True)
-        worker = subprocess.Popen(["taskset", "-c", args.worker_cpus, sys.executable, "manage.py", "run_huey"], cwd=ROOT,
-                                  env=server_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = start_worker(db, production=not args.debug, cpus=args.worker_cpus)
         subprocess.run(["taskset", "-pc", "0", str(os.getpid())], check=True, capture_output=True)
         runner, coach = login_cookie(db, "runner1"), login_cookie(db, "coach")
         before: list[float] = []
@@ -165,7 +176,7 @@ def main() -> None:
         if not args.alone:
             watch.start()
         sending, returned, location = (post_whole if args.whole else send_file)(port, runner, path)
-        queued = time.perf_counter()
+        queued = time.time()
         status_url = f"http://127.0.0.1:{port}{location}upload/"
         request = urllib.request.Request(status_url, headers={"Cookie": f"sessionid={runner}"})
         while True:
@@ -176,8 +187,8 @@ def main() -> None:
                 status = {"stage": "done (in the request)", "error": ""}
             if status["stage"].startswith(("done", "failed")):
                 break
-            time.sleep(0.05)
-        done = time.perf_counter()
+            time.sleep(1.0)  # as the session page polls
+        done = finished_at(db)
         stop.set()
         if not args.alone:
             watch.join()

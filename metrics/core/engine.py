@@ -332,8 +332,9 @@ class _Segment:
             blocks.append(channels[:, head: head + full * size].reshape(24, full, size))
         along, bias, standing = self.cal.frames(blocks)
         imu = channels.reshape(4, 6, n)
-        rate = _frame_components(imu[:, 3:], pieces, along, bias, self._scratch("rate", (3, 4), n))
-        force = _frame_components(imu[:, :3], pieces, along, None, self._scratch("force", (3, 4), n))
+        frames = np.stack([along, *cal.plane_basis(along)], axis=2)  # (pieces, sensors, 3 rows, 3)
+        rate = _frame_components(imu[:, 3:], pieces, frames, bias, self._scratch("rate", (3, 4), n))
+        force = _frame_components(imu[:, :3], pieces, frames, None, self._scratch("force", (3, 4), n))
         cos, sin = self._twist(rate[0])
         x, y = cal.detwist(rate[1], rate[2], cos, sin)
         # Filled samples stay out of the flexion axis: a lost swing is guessed, not measured.
@@ -408,6 +409,8 @@ class _Segment:
         half = seconds(0.2, rate)
         peaks = midswing_peaks(ws, self.scan_from[leg] - off, len(ws) - half, rate) + off
         self.scan_from[leg] = max(self.scan_from[leg], self.end - half)
+        if not (len(peaks) or len(self.pending[leg]) or len(self.waiting[leg].start)):
+            return None  # no swing in progress, none waiting (most of a live feed's frames)
         pending = np.concatenate([self.pending[leg], peaks])
         ics, resolved = initial_contacts(ws, self.shank_accel[3 * side: 3 * side + 3], pending - off, rate)
         self.pending[leg] = pending[resolved:]
@@ -625,11 +628,11 @@ def _gyro_of(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gyro, gyro[:, 0] ** 2 + gyro[:, 1] ** 2 + gyro[:, 2] ** 2
 
 
-def _frame_components(vectors: np.ndarray, pieces: list, along: np.ndarray, bias: np.ndarray | None,
+def _frame_components(vectors: np.ndarray, pieces: list, frames: np.ndarray, bias: np.ndarray | None,
                       out: np.ndarray) -> np.ndarray:
-    """Each piece's vectors (sensors, 3, n), less `bias` if given, along its long axis and the
-    plane basis normal to it (calibration.plane_basis), into `out` (3, sensors, n)."""
-    frames = np.stack([along, *cal.plane_basis(along)], axis=2)  # (pieces, sensors, 3 rows, 3)
+    """Each piece's vectors (sensors, 3, n), less `bias` if given, in its frame (pieces, sensors,
+    3, 3): rows along the long axis and the plane basis normal to it (calibration.plane_basis),
+    into `out` (3, sensors, n)."""
     for samples, blocks, k in pieces:
         source = vectors[:, :, samples].reshape(4, 3, blocks, -1).transpose(2, 0, 1, 3)
         target = out[:, :, samples].reshape(3, 4, blocks, -1).transpose(2, 1, 0, 3)

@@ -55,13 +55,10 @@ def start_server(db_path: Path, port: int, redis_url: str | None = None,
     """daphne on the database file; `production`: DEBUG=0 (no query log, the settings a club runs;
     plain http, so no https redirect; the key the setup commands signed with, so their logins
     hold), its static files collected once into a cache folder."""
-    env = server_env(db_path, redis_url)
-    if production:
-        key = os.environ.get("SECRET_KEY") or (ROOT / "var" / "development-secret-key").read_text().strip()
-        env |= PRODUCTION | {"SECRET_KEY": key}
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "stridesite.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=_env(db_path, redis_url, production), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + (120 if production else 30)  # a first collection of static files
     while time.monotonic() < deadline:
@@ -74,11 +71,22 @@ def start_server(db_path: Path, port: int, redis_url: str | None = None,
     raise RuntimeError("daphne did not start")
 
 
-def start_worker(db_path: Path, redis_url: str | None = None) -> subprocess.Popen:
-    """The background worker (`manage.py run_huey`) beside a server on the same database."""
-    return subprocess.Popen([sys.executable, "manage.py", "run_huey"], cwd=ROOT,
-                            env=server_env(db_path, redis_url), stdout=subprocess.DEVNULL,
+def start_worker(db_path: Path, redis_url: str | None = None, production: bool = False,
+                 cpus: str | None = None) -> subprocess.Popen:
+    """The background worker (`manage.py run_huey`) beside a server on the same database
+    (`production` as for start_server; `cpus`: a taskset list to pin it to)."""
+    pin = ["taskset", "-c", cpus] if cpus else []
+    return subprocess.Popen([*pin, sys.executable, "manage.py", "run_huey"], cwd=ROOT,
+                            env=_env(db_path, redis_url, production), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+
+
+def _env(db_path: Path, redis_url: str | None, production: bool) -> dict:
+    env = server_env(db_path, redis_url)
+    if production:
+        key = os.environ.get("SECRET_KEY") or (ROOT / "var" / "development-secret-key").read_text().strip()
+        env |= PRODUCTION | {"SECRET_KEY": key}
+    return env
 
 
 def start_agent(port: int | list[int], token: str, spool: Path, *args: str,
