@@ -10,19 +10,27 @@ clock — from one asyncio process on core 1, beside the tablets. Prints per N: 
 stored, server CPU (core 0) and per runner, p50/p99 from a stride's end to a tablet, and the
 load generator's own CPU (so it is seen not to be the bottleneck). The server runs as deployed
 (DEBUG=0); `--debug` for the development settings.
+
+`--scale-out`: the same over two daphne processes (both on core 0) on PostgreSQL and the Redis
+channel layer (POSTGRES_SERVER, REDIS_URL; a fresh database, dropped after), stations and tablets
+spread over both; adds the PostgreSQL and Redis servers' CPU and, per run, the strides stored
+that the worst tablet never got.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,6 +50,8 @@ from tests.ingest.live_server import cpu_seconds, free_port, login_cookie, prepa
 RATE, FRAME = 200, 20  # samples a second, samples a frame (100 ms)
 RANGES = (32, 2000)
 MIDNIGHT = time.time() // 86400 * 86400  # sample indices count from here (uint32 frames)
+POSTGRES = os.environ.get("POSTGRES_SERVER", "postgres://postgres@127.0.0.1:5432")  # --scale-out
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def waveform() -> np.ndarray:
@@ -82,44 +92,105 @@ async def _drain(ws) -> None:
         pass
 
 
-def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool) -> str:
+def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, scale_out: bool) -> str:
     loop = waveform()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, _database(scale_out) as database_url:
         db = Path(tmp) / "db.sqlite3"
-        token = prepare_demo(db, runners).token
-        port = free_port()
-        server = start_server(db, port, production=not debug)
-        os.sched_setaffinity(server.pid, {0})
+        token = prepare_demo(db, runners, database_url).token
+        redis = REDIS_URL if scale_out else None
+        ports = [free_port() for _ in range(2 if scale_out else 1)]
+        servers = [start_server(db, port, redis, production=not debug, database_url=database_url)
+                   for port in ports]
+        for server in servers:
+            os.sched_setaffinity(server.pid, {0})
         os.sched_setaffinity(0, {1})
-        cookie = login_cookie(db, "coach")
-        arrivals: list = []
+        cookie = login_cookie(db, "coach", database_url)
+        boards: list[list] = [[] for _ in range(tablets)]
         start = time.time() + 1.0
         stop = start + seconds
         shares = [list(range(i, runners, stations)) for i in range(min(stations, runners))]
 
-        async def everything():
+        async def everything():  # stations and tablets spread over the processes in turn
             await asyncio.gather(
-                *(station(port, token, share, runners, loop, start, stop) for share in shares),
-                *(tablet(port, cookie, arrivals if i == 0 else [], stop) for i in range(tablets)))
+                *(station(ports[i % len(ports)], token, share, runners, loop, start, stop)
+                  for i, share in enumerate(shares)),
+                *(tablet(ports[i % len(ports)], cookie, board, stop) for i, board in enumerate(boards)))
 
         own0 = resource.getrusage(resource.RUSAGE_SELF)
-        cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
+        cpu0, services0, t0 = sum(cpu_seconds(s.pid) for s in servers), service_cpu(), time.monotonic()
         asyncio.run(everything())
         elapsed = time.monotonic() - t0
-        cpu = (cpu_seconds(server.pid) - cpu0) / elapsed
+        cpu = (sum(cpu_seconds(s.pid) for s in servers) - cpu0) / elapsed
+        services = (service_cpu() - services0) / elapsed
         own1 = resource.getrusage(resource.RUSAGE_SELF)
         load = (own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime) / elapsed
-        server.send_signal(signal.SIGKILL)
-        server.wait()
-        latency, samples = outcome(db, arrivals, MIDNIGHT, RATE)
+        for server in servers:
+            server.send_signal(signal.SIGKILL)
+            server.wait()
+        with _connect(db, database_url) as con:
+            latency, samples = outcome(con, [a for board in boards for a in board], MIDNIGHT, RATE)
+            missing = _missing(con, boards, start + 3.0, stop - 1.0)
         latency = latency[np.arange(len(latency)) >= len(latency) // 5]  # past the first fifth: warm
         sent = runners * RATE * seconds
         if not len(latency):
             return f"| {runners} | {stations} | {tablets} | {samples / sent:.0%} stored | no strides arrived | | |"
+        extra = f" | {100 * services:.0f}% | {missing}" if scale_out else ""
         return (f"| {runners} | {stations} | {tablets} | {4 * samples / seconds:,.0f} ({samples / sent:.0%} "
                 f"of sent) | {100 * cpu:.0f}% ({100 * cpu / runners:.2f}% a runner) | "
                 f"{1000 * np.percentile(latency, 50):.0f} / {1000 * np.percentile(latency, 99):.0f} ms "
-                f"({len(latency)} strides) | {100 * load:.0f}% |")
+                f"({len(latency)} strides) | {100 * load:.0f}%{extra} |")
+
+
+@contextlib.contextmanager
+def _database(scale_out: bool) -> Iterator[str | None]:
+    """A fresh PostgreSQL database for a scale-out run, dropped afterwards (None: SQLite)."""
+    if not scale_out:
+        yield None
+        return
+    import psycopg
+
+    name = f"stridesite_capacity_{os.getpid()}"
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{POSTGRES}/{name}"
+    finally:
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _connect(db: Path, database_url: str | None):
+    if database_url is None:
+        return contextlib.closing(sqlite3.connect(db))
+    import psycopg
+
+    return psycopg.connect(database_url)
+
+
+def _missing(con, boards: list[list], since: float, until: float) -> str:
+    """Strides stored with their end in [since, until] (wall clock) that a tablet never got:
+    "none" or the count on the tablet missing most."""
+    rows = con.execute("SELECT r.session_id, r.t_end, r.leg, s.clock_origin FROM metrics_striderecord r "
+                       "JOIN runs_runsession s ON s.id = r.session_id WHERE s.source = 'live'").fetchall()
+    stored = {(session, round(t_end, 3), leg) for session, t_end, leg, origin in rows
+              if since <= MIDNIGHT + origin / RATE + t_end <= until}
+    worst = max(len(stored - {(session, round(t_end, 3), leg) for _, session, t_end, leg in board})
+                for board in boards)
+    return f"none of {len(stored)}" if not worst else f"{worst} of {len(stored)}"
+
+
+def service_cpu() -> float:
+    """CPU seconds of every PostgreSQL and Redis server process on the machine."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text[text.index("(") + 1: text.rindex(")")] in ("postgres", "redis-server"):
+            total += cpu_seconds(int(stat.parent.name))
+    return total
 
 
 def main() -> None:
@@ -130,12 +201,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=25.0)
     parser.add_argument("--debug", action="store_true",
                         help="server with DEBUG=1 (query log on), as before; default: DEBUG=0, as deployed")
+    parser.add_argument("--scale-out", action="store_true",
+                        help="two daphne processes (both on core 0) on PostgreSQL and the Redis layer")
     args = parser.parse_args()
-    print("| runners (200 Hz) | stations | tablets | IMU samples/s stored | server CPU, core 0 "
-          "| p50 / p99 stride → tablet | load generator CPU, core 1 |")
-    print("|---|---|---|---|---|---|---|")
+    head = ("| runners (200 Hz) | stations | tablets | IMU samples/s stored | server CPU, core 0 "
+            "| p50 / p99 stride → tablet | load generator CPU, core 1 |")
+    if args.scale_out:
+        head += " PostgreSQL + Redis CPU | strides a tablet missed |"
+    print(head)
+    print("|---" * head.count(" | ") + "|---|")
     for runners in args.runners:
-        print(run(runners, args.stations, args.tablets, args.seconds, args.debug), flush=True)
+        print(run(runners, args.stations, args.tablets, args.seconds, args.debug, args.scale_out), flush=True)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -46,20 +47,19 @@ async def tablet(port: int, cookie: str, arrivals: list, stop: float) -> None:
                 continue
             now = time.time()
             if message["type"] == "tick":
-                arrivals += [(now, e["stride"]["session"], e["stride"]["t_end"])
+                arrivals += [(now, e["stride"]["session"], e["stride"]["t_end"], e["stride"]["leg"])
                              for e in message["events"] if e["kind"] == "stride"]
 
 
-def outcome(db: Path, arrivals: list, midnight: float, rate: float = 200.0) -> tuple[np.ndarray, int]:
+def outcome(con, arrivals: list, midnight: float, rate: float = 200.0) -> tuple[np.ndarray, int]:
     """Seconds from each stride's end to a tablet (the virtual leggings' sample clock counts from
-    `midnight`, wall-clock time) and the sample instants stored for live sessions."""
-    con = sqlite3.connect(db)
+    `midnight`, wall-clock time) and the sample instants stored for live sessions, read through
+    the database connection `con` (sqlite3 or psycopg)."""
     origin = dict(con.execute("SELECT id, clock_origin FROM runs_runsession").fetchall())
     latency = np.array([now - (midnight + origin[session] / rate + t_end)
-                        for now, session, t_end in arrivals if session in origin])
+                        for now, session, t_end, _ in arrivals if session in origin])
     samples = con.execute("SELECT SUM(c.count) FROM runs_rawchunk c JOIN runs_runsession s "
                           "ON s.id = c.session_id WHERE s.source = 'live'").fetchone()[0] or 0
-    con.close()
     return latency, samples
 
 
@@ -87,7 +87,8 @@ def run(runners: int, tablets: int, seconds: float) -> str:
         for process in (agent, server):
             process.send_signal(signal.SIGKILL)
             process.wait()
-        latency, samples = outcome(db, arrivals, time.time() // 86400 * 86400)
+        with contextlib.closing(sqlite3.connect(db)) as con:
+            latency, samples = outcome(con, arrivals, time.time() // 86400 * 86400)
         span = seconds
         if not len(latency):
             return f"| {runners} | {tablets} | no strides arrived | | | |"

@@ -50,8 +50,9 @@ class IngestConsumer(AsyncWebsocketConsumer):
             operations.report_backlog(self.channel_name, None)
         if getattr(self, "flusher", None) is not None:
             self.flusher.cancel()
+        if getattr(self, "devices", None):
+            await database_sync_to_async(services.flush_together)(list(self.devices.values()))
         for device in getattr(self, "devices", {}).values():
-            await database_sync_to_async(device.flush)()
             if device.runner_id is not None:
                 self.live.status(device.runner_id, device.squad_ids, "station offline")
         if getattr(self, "live", None) is not None:
@@ -149,7 +150,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"ended": ended}))
 
     async def _tick(self) -> None:
-        """Every TICK_S: live events out; frames that waited FLUSH_S written and acknowledged.
+        """Every TICK_S: live events out; frames written and acknowledged once due (services).
         Every PRESENCE_S the boards hear that this station is connected, and every SEEN_EVERY_S
         the database (for boards that connect later, on any process)."""
         said = seen = time.monotonic()
@@ -162,12 +163,11 @@ class IngestConsumer(AsyncWebsocketConsumer):
             if now - seen >= services.SEEN_EVERY_S:
                 seen = now
                 await database_sync_to_async(services.mark_seen)(self.station)
+            # When one leggings' frames are due, every leggings' pending frames go in the same
+            # commit: the station's leggings then keep in step, a commit or two a second.
             acks = {}
-            for device in list(self.devices.values()):
-                if device.due():
-                    flushed = await database_sync_to_async(device.flush)()
-                    if flushed is not None:
-                        acks[device.address] = flushed
+            if any(device.due() for device in self.devices.values()):
+                acks = await database_sync_to_async(services.flush_together)(list(self.devices.values()))
             if acks:
                 await self.send(text_data=json.dumps({"ack": acks}))
             await self.live.flush()

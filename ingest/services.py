@@ -18,6 +18,7 @@ from ingest.protocol.frames import SampleFrame
 from metrics.core import Stride
 from metrics.models import StrideRecord
 from sessions.models import RawChunk, RunSession
+from stridesite.durability import commits_not_flushed
 from stridesite.permissions import station_leggings
 
 log = logging.getLogger(__name__)
@@ -106,12 +107,14 @@ class DeviceIngest:
         session.last_index = int(frame.indices[-1])
         session.ended_at = timezone.now()
         numbered = live.feed(session, frame.indices, frame.physical())
-        StrideRecord.store(session, [stride for _, stride in numbered], ignore_conflicts=True)
-        ack = self.flush() if len(self.pending) >= self.FLUSH_FRAMES else None
-        return ack, numbered, session
+        with commits_not_flushed():  # stored before they are shown; flushed with the frames' commit
+            StrideRecord.store(session, [stride for _, stride in numbered], ignore_conflicts=True)
+        return None, numbered, session
 
     def due(self) -> bool:
-        return bool(self.pending) and time.monotonic() - self.pending_since >= self.FLUSH_S
+        """Frames wait to be written (`flush_together`) until FLUSH_FRAMES or FLUSH_S."""
+        return bool(self.pending) and (len(self.pending) >= self.FLUSH_FRAMES
+                                       or time.monotonic() - self.pending_since >= self.FLUSH_S)
 
     def flush(self) -> int | None:
         """Write the pending frames in one transaction; returns the seq now acknowledged."""
@@ -154,6 +157,18 @@ class DeviceIngest:
                                                  status=RunSession.Status.LIVE):
             last += [(number, stride, session) for number, stride in close_session(session)]
         return last
+
+
+def flush_together(devices: list[DeviceIngest]) -> dict[str, int]:
+    """Write every device's pending frames in one transaction (one commit for the station's
+    socket, not one per leggings); returns the seq now acknowledged per address."""
+    acks = {}
+    with transaction.atomic():
+        for device in devices:
+            flushed = device.flush()
+            if flushed is not None:
+                acks[device.address] = flushed
+    return acks
 
 
 def _chunk(frame: SampleFrame, session: RunSession) -> RawChunk:

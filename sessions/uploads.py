@@ -12,7 +12,6 @@ import threading
 import uuid
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from metrics.core.recording import open_recording, read_blocks
 from metrics.models import StrideRecord, body_of, zone_table_for
 from sessions.models import RawChunk, RunSession, Upload
 from sessions.services import UPLOAD_RANGES, raw_chunks, stored_samples
+from stridesite.durability import commits_not_flushed
 
 log = logging.getLogger(__name__)
 MIN_SAMPLES = 200
@@ -226,7 +226,7 @@ class _BlockWriter:
 
     def _run(self) -> None:
         try:
-            with _commits_not_flushed():
+            with commits_not_flushed():  # the commit that marks the upload done flushes all
                 while (block := self.blocks.get()) is not None:
                     if self.error is None:  # after a failure, only drain what the reader still sends
                         try:
@@ -293,23 +293,6 @@ def _keep_recorded_date(session: RunSession, t0: float) -> None:
     if EPOCH_FROM <= t0 <= timezone.now().timestamp() + 86_400:
         session.started_at = datetime.fromtimestamp(t0, tz=UTC)
         RunSession.objects.filter(pk=session.pk).update(started_at=session.started_at)
-
-
-@contextmanager
-def _commits_not_flushed() -> Iterator[None]:
-    """On SQLite, the blocks' commits are not flushed to disk one by one (WAL with synchronous
-    NORMAL: a crashed process loses nothing; a power cut, at most the last blocks of an upload
-    that was not done anyway). The commit that marks the upload done, after this, flushes all."""
-    sqlite = connection.vendor == "sqlite" and not connection.in_atomic_block  # (tests run inside one)
-    if sqlite:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA synchronous=NORMAL")
-    try:
-        yield
-    finally:
-        if sqlite:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA synchronous=FULL")
 
 
 def read_ahead(items: Iterator, depth: int = 2) -> Iterator:

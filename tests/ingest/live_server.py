@@ -51,13 +51,13 @@ PRODUCTION = {"DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0",
 
 
 def start_server(db_path: Path, port: int, redis_url: str | None = None,
-                 production: bool = False) -> subprocess.Popen:
-    """daphne on the database file; `production`: DEBUG=0 (no query log, the settings a club runs;
-    plain http, so no https redirect; the key the setup commands signed with, so their logins
-    hold), its static files collected once into a cache folder."""
+                 production: bool = False, database_url: str | None = None) -> subprocess.Popen:
+    """daphne on the database file (or on `database_url`); `production`: DEBUG=0 (no query log,
+    the settings a club runs; plain http, so no https redirect; the key the setup commands signed
+    with, so their logins hold), its static files collected once into a cache folder."""
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "stridesite.asgi:application"],
-        cwd=ROOT, env=_env(db_path, redis_url, production), stdout=subprocess.DEVNULL,
+        cwd=ROOT, env=_env(db_path, redis_url, production, database_url), stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + (120 if production else 30)  # a first collection of static files
@@ -81,8 +81,8 @@ def start_worker(db_path: Path, redis_url: str | None = None, production: bool =
                             stderr=subprocess.DEVNULL)
 
 
-def _env(db_path: Path, redis_url: str | None, production: bool) -> dict:
-    env = server_env(db_path, redis_url)
+def _env(db_path: Path, redis_url: str | None, production: bool, database_url: str | None = None) -> dict:
+    env = server_env(db_path, redis_url, database_url)
     if production:
         key = os.environ.get("SECRET_KEY") or (ROOT / "var" / "development-secret-key").read_text().strip()
         env |= PRODUCTION | {"SECRET_KEY": key}
