@@ -24,6 +24,21 @@ def ingest_budget() -> Budget:
     return Budget(messages_per_s=1000, bytes_per_s=4_000_000, errors_per_s=50)
 
 
+INBOX_FRAMES = 1000  # frames taken from the socket but not yet handled; past this it stops reading
+BATCH_FRAMES = 64  # frames handled in one trip to the database thread at most
+
+
+def _receive_all(batch: list) -> list:
+    """Each (device, frame, arrival) of a batch into its device: its result, or the FrameRefused."""
+    results = []
+    for device, frame, _ in batch:
+        try:
+            results.append(device.receive(frame))
+        except services.FrameRefused as error:
+            results.append(error)
+    return results
+
+
 class IngestConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.station = self.scope.get("station")
@@ -37,6 +52,8 @@ class IngestConsumer(AsyncWebsocketConsumer):
         await self.accept()
         operations.STATIONS.inc()
         self.counted = True
+        self.inbox: asyncio.Queue = asyncio.Queue(INBOX_FRAMES)
+        self.taker = asyncio.create_task(self._take_frames())
         self.flusher = asyncio.create_task(self._tick())
         await self.channel_layer.group_add(services.station_group(self.station.pk), self.channel_name)
         await database_sync_to_async(services.mark_seen)(self.station)
@@ -48,8 +65,9 @@ class IngestConsumer(AsyncWebsocketConsumer):
         if getattr(self, "counted", False):
             operations.STATIONS.dec()
             operations.report_backlog(self.channel_name, None)
-        if getattr(self, "flusher", None) is not None:
-            self.flusher.cancel()
+        for task in (getattr(self, "taker", None), getattr(self, "flusher", None)):
+            if task is not None:
+                task.cancel()
         if getattr(self, "devices", None):
             await database_sync_to_async(services.flush_together)(list(self.devices.values()))
         for device in getattr(self, "devices", {}).values():
@@ -75,13 +93,25 @@ class IngestConsumer(AsyncWebsocketConsumer):
         except FrameError as error:
             await self._error(str(error))
             return
-        device = self._device(frame.address)
-        arrived = time.monotonic()
-        try:
-            ack, strides, session = await database_sync_to_async(device.receive)(frame)
-        except services.FrameRefused as error:
-            await self._error(str(error))
-            return
+        await self.inbox.put((self._device(frame.address), frame, time.monotonic()))  # waits when full
+
+    async def _take_frames(self) -> None:
+        """Frames in the order they came, all those waiting in one trip to the database thread
+        (a station sends its leggings' frames in bursts: one thread hop a burst, not a frame)."""
+        while True:
+            batch = [await self.inbox.get()]
+            while not self.inbox.empty() and len(batch) < BATCH_FRAMES:
+                batch.append(self.inbox.get_nowait())
+            results = await database_sync_to_async(_receive_all)(batch)
+            for (device, frame, arrived), result in zip(batch, results, strict=True):
+                if isinstance(result, services.FrameRefused):
+                    await self._error(str(result))
+                else:
+                    await self._taken(device, frame, arrived, *result)
+
+    async def _taken(self, device: services.DeviceIngest, frame, arrived: float, ack: int | None,
+                     strides: list, session) -> None:
+        """A frame a device took: its strides and status to the boards, an ack to the agent."""
         if session is not None:
             if device.announced != "streaming":
                 device.announced = "streaming"
