@@ -110,20 +110,26 @@ def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, 
         stop = start + seconds
         shares = [list(range(i, runners, stations)) for i in range(min(stations, runners))]
 
-        async def everything():  # stations and tablets spread over the processes in turn
-            await asyncio.gather(
-                *(station(ports[i % len(ports)], token, share, runners, loop, start, stop)
-                  for i, share in enumerate(shares)),
-                *(tablet(ports[i % len(ports)], cookie, board, stop) for i, board in enumerate(boards)))
+        def cpu_now() -> tuple[float, ...]:
+            own = resource.getrusage(resource.RUSAGE_SELF)
+            return (time.monotonic(), sum(cpu_seconds(s.pid) for s in servers), service_cpu(),
+                    own.ru_utime + own.ru_stime)
 
-        own0 = resource.getrusage(resource.RUSAGE_SELF)
-        cpu0, services0, t0 = sum(cpu_seconds(s.pid) for s in servers), service_cpu(), time.monotonic()
-        asyncio.run(everything())
-        elapsed = time.monotonic() - t0
-        cpu = (sum(cpu_seconds(s.pid) for s in servers) - cpu0) / elapsed
-        services = (service_cpu() - services0) / elapsed
-        own1 = resource.getrusage(resource.RUSAGE_SELF)
-        load = (own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime) / elapsed
+        async def sending() -> tuple[float, ...]:  # CPU over the sending, not the tablets' drain
+            await asyncio.gather(*(station(ports[i % len(ports)], token, share, runners, loop, start, stop)
+                                   for i, share in enumerate(shares)))
+            return cpu_now()
+
+        async def everything():  # stations and tablets spread over the processes in turn
+            return (await asyncio.gather(
+                sending(), *(tablet(ports[i % len(ports)], cookie, board, stop, drain=3.0)
+                             for i, board in enumerate(boards))))[0]
+
+        before = cpu_now()
+        after = asyncio.run(everything())
+        elapsed = after[0] - before[0]
+        cpu, services, load = ((later - earlier) / elapsed for earlier, later in zip(before[1:], after[1:],
+                                                                                        strict=True))
         for server in servers:
             server.send_signal(signal.SIGKILL)
             server.wait()

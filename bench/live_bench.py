@@ -36,17 +36,21 @@ from tests.ingest.live_server import (  # noqa: E402
 )
 
 
-async def tablet(port: int, cookie: str, arrivals: list, stop: float) -> None:
+async def tablet(port: int, cookie: str, arrivals: list, stop: float, drain: float = 0.0) -> None:
+    """A tablet on the squad board until `stop`, then until no stride came for `drain` seconds
+    (what a server running behind still delivers)."""
     async with websockets.connect(f"ws://127.0.0.1:{port}/ws/live/", origin=f"http://127.0.0.1:{port}",
                                   additional_headers={"Cookie": f"sessionid={cookie}"}, max_size=2**24) as ws:
         await ws.send(json.dumps({"subscribe": "squad", "id": 1}))
-        while time.time() < stop:
+        last = stop
+        while time.time() < max(stop, last + drain):
             try:
                 message = json.loads(await asyncio.wait_for(ws.recv(), 1.0))
             except TimeoutError:
                 continue
             now = time.time()
-            if message["type"] == "tick":
+            if message["type"] == "tick" and message["events"]:
+                last = now
                 arrivals += [(now, e["stride"]["session"], e["stride"]["t_end"], e["stride"]["leg"])
                              for e in message["events"] if e["kind"] == "stride"]
 
