@@ -7,6 +7,7 @@ import time
 import zlib
 from datetime import timedelta
 
+import numpy as np
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -93,12 +94,45 @@ class DeviceIngest:
 
     def receive(self, frame: SampleFrame) -> tuple[int | None, list[tuple[int, Stride]], RunSession | None]:
         """Take a frame: (ack to send or None, the strides it completed with their numbers in the
-        session, its session)."""
+        session, its session). Raises FrameRefused."""
+        result = self.receive_many([frame])[0]
+        if isinstance(result, FrameRefused):
+            raise result
+        return result
+
+    def receive_many(self, frames: list[SampleFrame]) -> list:
+        """Take frames in order: per frame `receive`'s result, or the FrameRefused. The engine is
+        fed once per run of frames of one session (a backlog of frames costs it one call, not one
+        a frame: the engine's cost is per call); a run's strides come with its last frame."""
+        results: list = []
+        run: list[SampleFrame] = []  # taken frames whose samples the engine has not seen yet
+        for frame in frames:
+            if run and not self._continues(frame):
+                self._feed(run, results)  # before a new session may close the old one
+            try:
+                ack, session = self._take(frame)
+            except FrameRefused as error:
+                self._feed(run, results)
+                results.append(error)
+                continue
+            if session is None or (run and session is not results[-1][2]):  # (re-read leggings: a new runner)
+                self._feed(run, results)
+            if session is None:
+                results.append((ack, [], None))
+                continue
+            run.append(frame)
+            results.append((None, [], session))
+        self._feed(run, results)
+        return results
+
+    def _take(self, frame: SampleFrame) -> tuple[int | None, RunSession | None]:
+        """A frame's bookkeeping: (the ack to resend, None) for a duplicate or a gap, else (None, its
+        session) with the frame pending."""
         if self.frames_since_check >= self.RECHECK_FRAMES and not self.pending:
             self._check()
         self.frames_since_check += 1
         if frame.seq != self.next_seq:  # a duplicate (already taken) or a gap (the agent resends)
-            return (self.next_seq - 1 - len(self.pending)) if not self.pending else None, [], None
+            return (self.next_seq - 1 - len(self.pending)) if not self.pending else None, None
         session = self._session(frame)
         self.next_seq = frame.seq + 1
         if not self.pending:
@@ -106,10 +140,20 @@ class DeviceIngest:
         self.pending.append((frame, session))
         session.last_index = int(frame.indices[-1])
         session.ended_at = timezone.now()
-        numbered = live.feed(session, frame.indices, frame.physical())
+        return None, session
+
+    def _feed(self, run: list[SampleFrame], results: list) -> None:
+        """The run's samples to its session's engine; its strides stored, then given to the run's
+        last result (the run's frames are the last results). Empties the run."""
+        if not run:
+            return
+        session = results[-1][2]
+        indices = np.concatenate([frame.indices for frame in run])
+        numbered = live.feed(session, indices, np.concatenate([frame.physical() for frame in run]))
         with commits_not_flushed():  # stored before they are shown; flushed with the frames' commit
             StrideRecord.store(session, [stride for _, stride in numbered], ignore_conflicts=True)
-        return None, numbered, session
+        results[-1] = (None, numbered, session)
+        run.clear()
 
     def due(self) -> bool:
         """Frames wait to be written (`flush_together`) until FLUSH_FRAMES or FLUSH_S."""
@@ -133,12 +177,16 @@ class DeviceIngest:
         self.pending = []
         return last
 
-    def _session(self, frame: SampleFrame) -> RunSession:
+    def _continues(self, frame: SampleFrame) -> bool:
+        """The frame belongs to the session the last frame went to."""
         session = self.session
-        if session is not None and session.runner_id == self.leggings.runner_id \
-                and frame.rate_hz == session.sample_rate_hz \
-                and 0 <= (frame.first_index - session.last_index) / session.sample_rate_hz <= IDLE_CLOSE_S:
-            return session
+        return (session is not None and session.runner_id == self.leggings.runner_id
+                and frame.rate_hz == session.sample_rate_hz
+                and 0 <= (frame.first_index - session.last_index) / session.sample_rate_hz <= IDLE_CLOSE_S)
+
+    def _session(self, frame: SampleFrame) -> RunSession:
+        if self._continues(frame):
+            return self.session
         self.flush()
         self.session = _session_for(self.leggings, frame, self.station)
         return self.session

@@ -1,0 +1,63 @@
+"""A backlog of one leggings' frames handled together (`DeviceIngest.receive_many`): the same
+strides with the same numbers as frame by frame, each frame's own result in place (duplicates
+answered, refused frames refused), the engine fed once per run of frames."""
+
+from unittest import mock
+
+from ingest import live
+from ingest.services import DeviceIngest, FrameRefused
+from tests.factories import make_leggings, make_station
+from tests.ingest.test_takeover import _frames, _samples
+
+
+def _strides(results):
+    return [(number, stride.leg, stride.t_start, stride.kickback_deg)
+            for result in results if not isinstance(result, FrameRefused) for number, stride in result[1]]
+
+
+def _device(world, leggings):
+    station, _ = make_station(world.coach_a)
+    device = DeviceIngest(station, leggings.ble_address)
+    device.refresh()
+    return device
+
+
+def test_frames_taken_together_give_the_strides_and_numbers_of_frames_taken_one_by_one(world):
+    _, raw, _ = _samples()
+    one_by_one = _device(world, world.leggings_a)
+    frames = _frames(world.leggings_a.ble_address, raw)
+    singly = [one_by_one.receive(frame) for frame in frames]
+    live.forget()
+
+    other = make_leggings(world.coach_a, world.arno)
+    together = _device(world, other)
+    with mock.patch.object(live, "feed", wraps=live.feed) as feed:
+        batched = [result for lo in range(0, len(frames), 8)
+                   for result in together.receive_many(_frames(other.ble_address, raw)[lo: lo + 8])]
+    live.forget()
+
+    assert feed.call_count == -(-len(frames) // 8)  # one engine call per batch of 8
+    assert len(batched) == len(frames)
+    assert _strides(batched) == _strides(singly)  # numbers, legs, times and kickbacks
+    assert len(_strides(batched)) > 20
+
+
+def test_a_duplicate_in_a_batch_is_answered_and_the_rest_still_taken(world):
+    _, raw, _ = _samples()
+    device = _device(world, world.leggings_a)
+    frames = _frames(world.leggings_a.ble_address, raw)[:6]
+    device.receive_many(frames[:3])
+    device.flush()
+    results = device.receive_many([frames[1], frames[3], frames[4]])
+    live.forget()
+    assert results[0] == (2, [], None)  # already stored up to seq 2: the agent is told so
+    assert [r[2] is not None for r in results[1:]] == [True, True]
+    assert device.next_seq == 5
+
+
+def test_frames_of_leggings_without_a_runner_are_refused_in_a_batch(world):
+    _, raw, _ = _samples()
+    station, _ = make_station(world.coach_a)
+    unworn = make_leggings(world.coach_a)
+    results = DeviceIngest(station, unworn.ble_address).receive_many(_frames(unworn.ble_address, raw)[:2])
+    assert [type(result) for result in results] == [FrameRefused, FrameRefused]
