@@ -17,8 +17,9 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label="Runner's email")
 
 
-class OwnLeggingsForm(forms.ModelForm):
-    """A runner registers her own leggings (serial and BLE identity from the box)."""
+class LeggingsForm(forms.ModelForm):
+    """A pair registered from its box: serial and BLE identity (by a runner for herself, or by a
+    coach for the squad)."""
 
     class Meta:
         from ingest.models import Leggings
@@ -29,6 +30,19 @@ class OwnLeggingsForm(forms.ModelForm):
 
     def clean_ble_address(self) -> str:
         return self.cleaned_data["ble_address"].upper()
+
+
+class SquadLeggingsForm(LeggingsForm):
+    """A coach registers a pair and may hand it to a runner of the squad at once."""
+
+    runner = forms.ModelChoiceField(queryset=None, required=False, empty_label="— unassigned —")
+
+    class Meta(LeggingsForm.Meta):
+        fields = [*LeggingsForm.Meta.fields, "runner"]
+
+    def __init__(self, *args, runner_qs, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["runner"].queryset = runner_qs
 
 
 class StationForm(forms.Form):

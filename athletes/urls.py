@@ -25,6 +25,8 @@ urlpatterns = [
         name="squad_remove_runner",
     ),
     path("squads/<int:squad_id>/leggings/", views.squad_assign_leggings, name="squad_assign_leggings"),
+    path("squads/<int:squad_id>/leggings/new/", views.squad_register_leggings,
+         name="squad_register_leggings"),
     path("squads/<int:squad_id>/stations/", views.station_create, name="station_create"),
     path(
         "squads/<int:squad_id>/stations/<int:station_id>/revoke/",

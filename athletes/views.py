@@ -15,10 +15,11 @@ from athletes import services
 from athletes.forms import (
     AssignLeggingsForm,
     InviteForm,
-    OwnLeggingsForm,
+    LeggingsForm,
     RunnerProfileForm,
     RunnerSignupForm,
     SquadForm,
+    SquadLeggingsForm,
     StationForm,
     ZoneForm,
 )
@@ -86,7 +87,7 @@ def _runner_of(request: HttpRequest) -> RunnerProfile:
 def my_leggings(request: HttpRequest) -> HttpResponse:
     """A runner's own leggings (register a pair) and her home station (SPEC §8)."""
     runner = _runner_of(request)
-    form = OwnLeggingsForm(request.POST or None)
+    form = LeggingsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         pair = form.save(commit=False)
         pair.owner, pair.runner = request.user, runner
@@ -97,7 +98,7 @@ def my_leggings(request: HttpRequest) -> HttpResponse:
     return _my_leggings_page(request, runner, form, status=400 if form.errors else 200)
 
 
-def _my_leggings_page(request: HttpRequest, runner: RunnerProfile, form: OwnLeggingsForm,
+def _my_leggings_page(request: HttpRequest, runner: RunnerProfile, form: LeggingsForm,
                       status: int = 200, **extra) -> HttpResponse:
     stations = managed_stations(request.user).filter(home=True).active()
     return render(request, "athletes/my_leggings.html", {
@@ -115,7 +116,7 @@ def home_station_create(request: HttpRequest) -> HttpResponse:
     station, token = IngestStation.new(name=f"{runner.display_name}'s home station", coach=request.user)
     IngestStation.objects.filter(pk=station.pk).update(home=True)
     audit_record(Kind.STATION_CREATED, request=request, target=f"home station {station.pk}")
-    return _my_leggings_page(request, runner, OwnLeggingsForm(), new_token=token)
+    return _my_leggings_page(request, runner, LeggingsForm(), new_token=token)
 
 
 @login_required
@@ -176,6 +177,7 @@ def _squad_context(request: HttpRequest, squad: Squad, **forms) -> dict:
         "assign_form": AssignLeggingsForm(
             leggings_qs=managed_leggings(request.user), runner_qs=members
         ),
+        "leggings_form": SquadLeggingsForm(runner_qs=members),
     }
     context.update(forms)
     return context
@@ -240,6 +242,23 @@ def squad_assign_leggings(request: HttpRequest, squad_id: int) -> HttpResponse:
         return render(request, "athletes/squad_detail.html", context, status=400)
     services.leggings_assign(leggings=form.cleaned_data["leggings"], runner=form.cleaned_data["runner"])
     messages.success(request, "Leggings assignment saved.")
+    return redirect("squad_detail", squad_id=squad.pk)
+
+
+@coach_required
+@require_POST
+def squad_register_leggings(request: HttpRequest, squad_id: int) -> HttpResponse:
+    """A new pair from its box, owned by this coach (so the coach's stations stream it)."""
+    squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
+    form = SquadLeggingsForm(request.POST, runner_qs=squad.members.all())
+    if not form.is_valid():
+        context = _squad_context(request, squad, leggings_form=form)
+        return render(request, "athletes/squad_detail.html", context, status=400)
+    pair = form.save(commit=False)
+    pair.owner = request.user
+    pair.save()
+    audit_record(Kind.LEGGINGS_REGISTERED, request=request, squad=squad, target=f"leggings {pair.serial}")
+    messages.success(request, f"Leggings {pair.serial} registered.")
     return redirect("squad_detail", squad_id=squad.pk)
 
 

@@ -17,7 +17,7 @@ class AuditEvent(models.Model):
         SESSION_DELETED = "session_deleted", "session deleted"
         ZONES_CHANGED = "zones_changed", "zones changed"
         LOGIN_FAILED = "login_failed", "login failed"
-        LEGGINGS_REGISTERED = "leggings_registered", "leggings registered by their runner"
+        LEGGINGS_REGISTERED = "leggings_registered", "leggings registered"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     kind = models.CharField(max_length=24, choices=Kind.choices)

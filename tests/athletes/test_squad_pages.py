@@ -5,8 +5,11 @@ from django.core import mail
 from django.urls import reverse
 
 from athletes.models import Invitation, Membership, Squad
-from ingest.models import IngestStation
+from audit.models import AuditEvent
+from ingest.models import IngestStation, Leggings
 from tests.factories import make_leggings
+
+NEW_PAIR = {"serial": "SS-NEW-0001", "ble_name": "StrideSite-0001", "ble_address": "c4:11:22:33:44:55"}
 
 
 def test_coach_home_lists_own_squads_only(world, login):
@@ -31,6 +34,7 @@ def test_squad_page_shows_members(world, login):
         ("squad_invite", lambda w: [w.squad_b.pk]),
         ("squad_remove_runner", lambda w: [w.squad_b.pk, w.bea.pk]),
         ("squad_assign_leggings", lambda w: [w.squad_b.pk]),
+        ("squad_register_leggings", lambda w: [w.squad_b.pk]),
         ("station_create", lambda w: [w.squad_b.pk]),
     ],
 )
@@ -38,12 +42,13 @@ def test_a_coach_cannot_touch_another_coachs_squad(world, login, name, args):
     client = login(world.coach_a)
     url = reverse(name, args=args(world))
     post = {"email": "x@example.com", "name": "Sneaky", "leggings": world.leggings_a.pk,
-            "runner": world.bea.pk}
+            "runner": world.bea.pk, **NEW_PAIR}
     response = client.post(url, post) if name != "squad_detail" else client.get(url)
     assert response.status_code == 404
     assert world.squad_b.members.count() == 2
     assert not Invitation.objects.exists()
     assert not IngestStation.objects.filter(name="Sneaky").exists()
+    assert not Leggings.objects.filter(serial=NEW_PAIR["serial"]).exists()
     world.leggings_a.refresh_from_db()
     assert world.leggings_a.runner == world.alice
     assert not mail.outbox
@@ -58,6 +63,40 @@ def test_coach_cannot_remove_a_runner_of_another_squad_through_own_squad(world, 
     url = reverse("squad_remove_runner", args=[world.squad_a.pk, world.bea.pk])
     assert login(world.coach_a).post(url).status_code == 404
     assert world.squad_b.members.filter(pk=world.bea.pk).exists()
+
+
+def test_coach_registers_a_pair_from_its_box_and_hands_it_to_a_squad_runner(world, login):
+    reply = login(world.coach_a).post(
+        reverse("squad_register_leggings", args=[world.squad_a.pk]), {**NEW_PAIR, "runner": world.arno.pk})
+    assert reply.status_code == 302
+    pair = Leggings.objects.get(serial=NEW_PAIR["serial"])
+    assert (pair.owner, pair.runner, pair.ble_address) == (world.coach_a, world.arno, "C4:11:22:33:44:55")
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.LEGGINGS_REGISTERED, squad=world.squad_a).exists()
+
+
+@pytest.mark.parametrize("change", [
+    {"runner": "bea"},  # not a runner of this squad
+    {"serial": "taken"},
+    {"ble_address": "not-an-address"},
+    {"serial": ""},
+])
+def test_a_pair_that_cannot_be_registered_says_why_and_stores_nothing(world, login, change):
+    data = {**NEW_PAIR, **change}
+    if change.get("runner") == "bea":
+        data["runner"] = world.bea.pk
+    if change.get("serial") == "taken":
+        data["serial"] = world.leggings_b.serial
+    reply = login(world.coach_a).post(reverse("squad_register_leggings", args=[world.squad_a.pk]), data)
+    assert reply.status_code == 400 and "errorlist" in reply.text
+    assert world.coach_b.username not in reply.text
+    assert not Leggings.objects.filter(owner=world.coach_a).exclude(pk=world.leggings_a.pk).exists()
+
+
+def test_a_runner_cannot_register_leggings_for_a_squad(world, login):
+    url = reverse("squad_register_leggings", args=[world.squad_a.pk])
+    reply = login(world.alice.user).post(url, NEW_PAIR)
+    assert reply.status_code in (403, 404)
+    assert not Leggings.objects.filter(serial=NEW_PAIR["serial"]).exists()
 
 
 def test_coach_assigns_own_leggings_to_a_squad_runner(world, login):
