@@ -47,7 +47,7 @@ from live_bench import outcome, tablet  # noqa: E402
 from metrics.simulator import SENSORS, Phase, simulate  # noqa: E402
 from tests.ingest.live_server import cpu_seconds, free_port, login_cookie, prepare_demo, start_server  # noqa: E402
 
-RATE, FRAME = 200, 20  # samples a second, samples a frame (100 ms)
+RATE, FRAME = 200, 20  # samples a second, samples a frame (100 ms; --frame-ms)
 RANGES = (32, 2000)
 MIDNIGHT = time.time() // 86400 * 86400  # sample indices count from here (uint32 frames)
 POSTGRES = os.environ.get("POSTGRES_SERVER", "postgres://postgres@127.0.0.1:5432")  # --scale-out
@@ -61,7 +61,7 @@ def waveform() -> np.ndarray:
 
 
 async def station(port: int, token: str, share: list[int], count: int, loop: np.ndarray, start: float,
-                  stop: float) -> None:
+                  stop: float, frame_len: int = FRAME) -> None:
     """One station socket streaming the runners with indices `share` of `count` leggings."""
     async with websockets.connect(f"ws://127.0.0.1:{port}/ws/ingest/", max_size=2**24,
                                   additional_headers={"Authorization": f"Bearer {token}"}) as ws:
@@ -69,19 +69,19 @@ async def station(port: int, token: str, share: list[int], count: int, loop: np.
         mine = [leggings[i] for i in share]
         seq = {item["ble_address"]: item["next_seq"] for item in mine}
         drain = asyncio.create_task(_drain(ws))
-        offsets = np.arange(FRAME, dtype=np.uint16)
+        offsets = np.arange(frame_len, dtype=np.uint16)
         first = int((start - MIDNIGHT) * RATE)  # the sample clock is the wall clock since midnight
         frame = 0
         while time.time() < stop:
-            due = start + (frame + 1) * FRAME / RATE
+            due = start + (frame + 1) * frame_len / RATE
             await asyncio.sleep(max(0.0, due - time.time()))
-            at = (frame * FRAME) % (len(loop) - FRAME)
+            at = (frame * frame_len) % (len(loop) - frame_len)
             for k, item in enumerate(mine):
-                lag = (k * 997) % (len(loop) - FRAME)  # runners out of step with each other
-                rows = loop[(at + lag) % (len(loop) - FRAME):][:FRAME]
+                lag = (k * 997) % (len(loop) - frame_len)  # runners out of step with each other
+                rows = loop[(at + lag) % (len(loop) - frame_len):][:frame_len]
                 address = item["ble_address"]
                 await ws.send(frames.encode(frames.SampleFrame(
-                    address, seq[address], first + frame * FRAME, RATE, *RANGES, offsets, rows)))
+                    address, seq[address], first + frame * frame_len, RATE, *RANGES, offsets, rows)))
                 seq[address] += 1
             frame += 1
         drain.cancel()
@@ -92,7 +92,8 @@ async def _drain(ws) -> None:
         pass
 
 
-def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, scale_out: bool) -> str:
+def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, scale_out: bool,
+        frame_len: int = FRAME) -> str:
     loop = waveform()
     with tempfile.TemporaryDirectory() as tmp, _database(scale_out) as database_url:
         db = Path(tmp) / "db.sqlite3"
@@ -116,7 +117,7 @@ def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, 
                     own.ru_utime + own.ru_stime)
 
         async def sending() -> tuple[float, ...]:  # CPU over the sending, not the tablets' drain
-            await asyncio.gather(*(station(ports[i % len(ports)], token, share, runners, loop, start, stop)
+            await asyncio.gather(*(station(ports[i % len(ports)], token, share, runners, loop, start, stop, frame_len)
                                    for i, share in enumerate(shares)))
             return cpu_now()
 
@@ -209,6 +210,8 @@ def main() -> None:
                         help="server with DEBUG=1 (query log on), as before; default: DEBUG=0, as deployed")
     parser.add_argument("--scale-out", action="store_true",
                         help="two daphne processes (both on core 0) on PostgreSQL and the Redis layer")
+    parser.add_argument("--frame-ms", type=int, default=1000 * FRAME // RATE,
+                        help="the agent's frame length (default 100 ms)")
     args = parser.parse_args()
     head = ("| runners (200 Hz) | stations | tablets | IMU samples/s stored | server CPU, core 0 "
             "| p50 / p99 stride → tablet | load generator CPU, core 1 |")
@@ -217,7 +220,8 @@ def main() -> None:
     print(head)
     print("|---" * head.count(" | ") + "|---|")
     for runners in args.runners:
-        print(run(runners, args.stations, args.tablets, args.seconds, args.debug, args.scale_out), flush=True)
+        print(run(runners, args.stations, args.tablets, args.seconds, args.debug, args.scale_out,
+                  args.frame_ms * RATE // 1000), flush=True)
 
 
 if __name__ == "__main__":
