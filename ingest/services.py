@@ -104,25 +104,20 @@ class DeviceIngest:
         """Take frames in order: per frame `receive`'s result, or the FrameRefused. The engine is
         fed once per run of frames of one session (a backlog of frames costs it one call, not one
         a frame: the engine's cost is per call); a run's strides come with its last frame."""
-        results: list = []
-        run: list[SampleFrame] = []  # taken frames whose samples the engine has not seen yet
-        for frame in frames:
+        results: list = []  # one per frame, in order
+        run: list[int] = []  # frames taken into one session whose samples the engine has not seen
+        for k, frame in enumerate(frames):
             if run and not self._continues(frame):
-                self._feed(run, results)  # before a new session may close the old one
+                self._feed(frames, run, results)  # before a new session may close the run's
             try:
                 ack, session = self._take(frame)
             except FrameRefused as error:
-                self._feed(run, results)
                 results.append(error)
                 continue
-            if session is None or (run and session is not results[-1][2]):  # (re-read leggings: a new runner)
-                self._feed(run, results)
-            if session is None:
-                results.append((ack, [], None))
-                continue
-            run.append(frame)
-            results.append((None, [], session))
-        self._feed(run, results)
+            results.append((ack, [], session))
+            if session is not None:  # (None: a duplicate or a gap, nothing taken)
+                run.append(k)
+        self._feed(frames, run, results)
         return results
 
     def _take(self, frame: SampleFrame) -> tuple[int | None, RunSession | None]:
@@ -142,17 +137,17 @@ class DeviceIngest:
         session.ended_at = timezone.now()
         return None, session
 
-    def _feed(self, run: list[SampleFrame], results: list) -> None:
+    def _feed(self, frames: list[SampleFrame], run: list[int], results: list) -> None:
         """The run's samples to its session's engine; its strides stored, then given to the run's
-        last result (the run's frames are the last results). Empties the run."""
+        last frame's result. Empties the run."""
         if not run:
             return
-        session = results[-1][2]
-        indices = np.concatenate([frame.indices for frame in run])
-        numbered = live.feed(session, indices, np.concatenate([frame.physical() for frame in run]))
+        session = results[run[-1]][2]
+        indices = np.concatenate([frames[k].indices for k in run])
+        numbered = live.feed(session, indices, np.concatenate([frames[k].physical() for k in run]))
         with commits_not_flushed():  # stored before they are shown; flushed with the frames' commit
             StrideRecord.store(session, [stride for _, stride in numbered], ignore_conflicts=True)
-        results[-1] = (None, numbered, session)
+        results[run[-1]] = (None, numbered, session)
         run.clear()
 
     def due(self) -> bool:
