@@ -73,7 +73,9 @@ class IngestConsumer(AsyncWebsocketConsumer):
             if task is not None:
                 task.cancel()
         if getattr(self, "devices", None):
-            await database_sync_to_async(services.flush_together)(list(self.devices.values()))
+            held = await database_sync_to_async(services.close_socket)(list(self.devices.values()))
+            for device, number, stride in held:
+                self.live.stride(device.runner_id, device.squad_ids, stride, device.session.pk, number)
         for device in getattr(self, "devices", {}).values():
             if device.runner_id is not None:
                 self.live.status(device.runner_id, device.squad_ids, "station offline")

@@ -9,6 +9,8 @@ may have stored a frame's strides before it could store the frame).
 
 Each stride a session returns is numbered 1, 2, … in that session, counting the strides
 stored before a takeover, so a board's numbering carries on across a process change.
+
+Frames reach the engine through `metrics.core.pacing.PacedFeed`: only when a stride may complete.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 
 from ingest.protocol.ble import lsb
 from metrics.core import Stride, StrideEngine
+from metrics.core.pacing import PacedFeed
 from metrics.models import body_of, zone_table_for
 from sessions.models import RawChunk, RunSession
 
@@ -29,7 +32,7 @@ ZONES_EVERY_S = 2.0  # a coach's zone change applies within this long, from the 
 
 @dataclass
 class _LiveSession:
-    engine: StrideEngine
+    paced: PacedFeed
     stored: set[tuple[str, float]] = field(default_factory=set)  # (leg, t_start) stored before a takeover
     stored_until: float = -np.inf  # the newest of them starts here: later strides are all new
     count: int = 0  # strides of the session so far
@@ -64,7 +67,8 @@ def _take_over(session: RunSession, before_index: int) -> tuple[_LiveSession, li
     runner = session.runner
     engine = StrideEngine(body_of(runner), sample_rate=session.sample_rate_hz, zones=zone_table_for(runner))
     stored = set(session.strides.values_list("leg", "t_start"))
-    state = _LiveSession(engine, stored, max((t for _, t in stored), default=-np.inf), count=len(stored))
+    state = _LiveSession(PacedFeed(engine), stored, max((t for _, t in stored), default=-np.inf),
+                         count=len(stored))
     replayed: list[Stride] = []
     for chunk in session.chunks.filter(first_index__lt=before_index).iterator():
         chunk_indices, chunk_values = chunk_samples(chunk)
@@ -80,15 +84,21 @@ def feed(session: RunSession, indices: np.ndarray, values: np.ndarray) -> list[t
         state, found = _take_over(session, int(indices[0]))
         _sessions[session.pk] = state
     elif time.monotonic() - state.zones_checked > ZONES_EVERY_S:
-        state.engine.zones = zone_table_for(session.runner)
+        state.paced.engine.zones = zone_table_for(session.runner)
         state.zones_checked = time.monotonic()
-    return state.new(found + state.engine.feed(_times(session, indices), values))
+    return state.new(found + state.paced.take(_times(session, indices), values))
+
+
+def release(session: RunSession) -> list[tuple[int, Stride]]:
+    """The strides of the samples still held (the stream stopped), numbered."""
+    state = _sessions.get(session.pk)
+    return state.new(state.paced.release()) if state is not None else []
 
 
 def finish(session: RunSession) -> list[tuple[int, Stride]]:
     """The session's last strides, numbered; its engine is dropped."""
     state = _sessions.pop(session.pk, None)
-    return state.new(state.engine.finish()) if state is not None else []
+    return state.new(state.paced.finish()) if state is not None else []
 
 
 def forget() -> None:

@@ -54,9 +54,10 @@ def station_config(station: IngestStation) -> dict:
 class DeviceIngest:
     """One leggings' stream on one connection.
 
-    Dedup and session state live in memory; each frame goes to the metrics engine at
-    once (live latency), and frames are written in small batches — one transaction per
-    FLUSH_FRAMES frames or FLUSH_S seconds — and acknowledged only once written.
+    Dedup and session state live in memory; each frame goes to its session's engine (which
+    sees it at once whenever a stride may complete: metrics/core/pacing.py), and frames are
+    written in small batches — one transaction per FLUSH_FRAMES frames or FLUSH_S seconds —
+    and acknowledged only once written.
     """
 
     RECHECK_FRAMES = 100  # re-read permission and cursor every ~10 s of frames
@@ -145,10 +146,17 @@ class DeviceIngest:
         session = results[run[-1]][2]
         indices = np.concatenate([frames[k].indices for k in run])
         numbered = live.feed(session, indices, np.concatenate([frames[k].physical() for k in run]))
-        with commits_not_flushed():  # stored before they are shown; flushed with the frames' commit
-            StrideRecord.store(session, [stride for _, stride in numbered], ignore_conflicts=True)
+        _store(session, numbered)
         results[run[-1]] = (None, numbered, session)
         run.clear()
+
+    def release(self) -> list[tuple[int, Stride]]:
+        """The stream stopped: the strides of the samples its engine still holds, stored."""
+        if self.session is None:
+            return []
+        numbered = live.release(self.session)
+        _store(self.session, numbered)
+        return numbered
 
     def due(self) -> bool:
         """Frames wait to be written (`flush_together`) until FLUSH_FRAMES or FLUSH_S."""
@@ -212,6 +220,18 @@ def flush_together(devices: list[DeviceIngest]) -> dict[str, int]:
             if flushed is not None:
                 acks[device.address] = flushed
     return acks
+
+
+def close_socket(devices: list[DeviceIngest]) -> list[tuple[DeviceIngest, int, Stride]]:
+    """A station's socket closed: its frames written, and the strides of the samples its engines
+    still held, stored (the sessions stay live: the agent may come back)."""
+    flush_together(devices)
+    return [(device, number, stride) for device in devices for number, stride in device.release()]
+
+
+def _store(session: RunSession, numbered: list[tuple[int, Stride]]) -> None:
+    with commits_not_flushed():  # stored before they are shown; flushed with the frames' commit
+        StrideRecord.store(session, [stride for _, stride in numbered], ignore_conflicts=True)
 
 
 def _chunk(frame: SampleFrame, session: RunSession) -> RawChunk:

@@ -26,7 +26,7 @@ def test_frames_taken_together_give_the_strides_and_numbers_of_frames_taken_one_
     _, raw, _ = _samples()
     one_by_one = _device(world, world.leggings_a)
     frames = _frames(world.leggings_a.ble_address, raw)
-    singly = [one_by_one.receive(frame) for frame in frames]
+    singly = [one_by_one.receive(frame) for frame in frames] + [(None, one_by_one.release(), None)]
     live.forget()
 
     other = make_leggings(world.coach_a, world.arno)
@@ -34,10 +34,11 @@ def test_frames_taken_together_give_the_strides_and_numbers_of_frames_taken_one_
     with mock.patch.object(live, "feed", wraps=live.feed) as feed:
         batched = [result for lo in range(0, len(frames), 8)
                    for result in together.receive_many(_frames(other.ble_address, raw)[lo: lo + 8])]
+    assert feed.call_count == -(-len(frames) // 8)  # one call per batch of 8
+    assert len(batched) == len(frames)
+    batched.append((None, together.release(), None))  # the samples still held
     live.forget()
 
-    assert feed.call_count == -(-len(frames) // 8)  # one engine call per batch of 8
-    assert len(batched) == len(frames)
     assert _strides(batched) == _strides(singly)  # numbers, legs, times and kickbacks
     assert len(_strides(batched)) > 20
 
