@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
 
@@ -33,7 +33,7 @@ api = NinjaAPI(title="StrideSite API", version="1", description=__doc__, auth=To
 
 class Runner(Schema):
     id: int
-    name: str
+    name: str = Field(alias="display_name")
 
 
 class Session(Schema):
@@ -99,17 +99,11 @@ class Stride(Schema):
     low_quality: bool
 
 
-def _session(session) -> dict:
-    return {"id": session.pk, "runner_id": session.runner_id, "started_at": session.started_at,
-            "duration_s": session.duration_s, "source": session.source, "status": session.status,
-            "sample_rate_hz": session.sample_rate_hz}
-
-
 @api.get("/runners", response=list[Runner], tags=["runners"])
 @paginate(LimitOffsetPagination)
 def runners(request: HttpRequest):
     """The token owner's own profile and, for a coach, the runners of his squads."""
-    return [{"id": r.pk, "name": r.display_name} for r in visible_runners(request.user).order_by("pk")]
+    return visible_runners(request.user).order_by("pk")  # a page is sliced in the database
 
 
 @api.get("/sessions", response=list[Session], tags=["sessions"])
@@ -117,16 +111,15 @@ def runners(request: HttpRequest):
 def sessions(request: HttpRequest, runner: int | None = None):
     """Sessions the owner may read, newest first; `runner` narrows to one runner."""
     found = visible_sessions(request.user).order_by("-started_at", "-pk")
-    if runner is not None:
-        found = found.filter(runner_id=runner)
-    return [_session(s) for s in found]
+    return found if runner is None else found.filter(runner_id=runner)
 
 
 @api.get("/sessions/{session_id}", response=SessionDetail, tags=["sessions"])
 def session(request: HttpRequest, session_id: int):
     """One session with its summary (medians and zone shares of good strides)."""
     found = get_object_or_404(visible_sessions(request.user), pk=session_id)
-    return {**_session(found), "notes": found.notes, "summary": summarize(found)}
+    found.summary = summarize(found)
+    return found
 
 
 @api.get("/sessions/{session_id}/strides", response=list[Stride], tags=["sessions"])

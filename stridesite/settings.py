@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "api",
     "django_prometheus",
 ]
+NINJA_PAGINATION_MAX_LIMIT = 1000  # the JSON API's largest page (a long session holds ~20,000 strides)
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",

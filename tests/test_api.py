@@ -35,7 +35,10 @@ def test_a_token_reads_what_its_owner_may_read_and_nothing_more(world, uploaded)
     _, coach_b = PersonalToken.issue(world.coach_b, "d")
     detail, strides = f"/api/v1/sessions/{uploaded.pk}", f"/api/v1/sessions/{uploaded.pk}/strides"
     for token in (alice, coach_a):
-        assert _bearer(token).get(detail).json()["summary"]["strides"] > 20
+        body = _bearer(token).get(detail).json()
+        assert body["summary"]["strides"] > 20
+        assert (body["id"], body["runner_id"], body["source"]) == (uploaded.pk, world.alice.pk, "upload")
+        assert body["duration_s"] > 0
         assert _bearer(token).get(strides).json()["count"] == uploaded.strides.count()
     for token in (arno, coach_b):  # another runner of her squad; a coach not of her squads
         assert _bearer(token).get(detail).status_code == 404
@@ -61,6 +64,7 @@ def test_strides_are_paginated_with_their_quality(world, uploaded):
     second = _bearer(token).get(url, {"limit": 10, "offset": 10}).json()
     assert len(first["items"]) == len(second["items"]) == 10 and first["count"] > 20
     assert first["items"][-1]["t_start"] <= second["items"][0]["t_start"]
+    assert _bearer(token).get(url, {"limit": 5000}).status_code == 422  # pages of at most 1,000
     stride = first["items"][0]
     assert set(stride["quality"]) >= {"missing_pct", "longest_gap_ms", "kickback_uncertainty_deg", "low"}
 
