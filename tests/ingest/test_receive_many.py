@@ -4,10 +4,15 @@ answered, refused frames refused), the engine fed once per run of frames."""
 
 from unittest import mock
 
+import numpy as np
+
 from ingest import live
-from ingest.services import DeviceIngest, FrameRefused
+from ingest.services import DeviceIngest, FrameRefused, close_socket
+from metrics.core import StrideEngine
+from metrics.core.pacing import PacedFeed
+from metrics.models import StrideRecord, body_of
 from tests.factories import make_leggings, make_station
-from tests.ingest.test_takeover import _frames, _samples
+from tests.ingest.test_takeover import FRAME, _frames, _samples
 
 
 def _strides(results):
@@ -62,3 +67,36 @@ def test_frames_of_leggings_without_a_runner_are_refused_in_a_batch(world):
     unworn = make_leggings(world.coach_a)
     results = DeviceIngest(station, unworn.ble_address).receive_many(_frames(unworn.ble_address, raw)[:2])
     assert [type(result) for result in results] == [FrameRefused, FrameRefused]
+
+
+def _frames_until_a_stride_is_held(body, values) -> int:
+    """How many 100 ms frames end with a completed stride still held back by the pacing."""
+    paced, every = PacedFeed(StrideEngine(body, sample_rate=200)), StrideEngine(body, sample_rate=200)
+    t, found, due = np.arange(len(values)) / 200, 0, 0
+    for k, lo in enumerate(range(0, len(values), FRAME)):
+        part = slice(lo, lo + FRAME)
+        found += len(paced.take(t[part], values[part]))
+        due += len(every.feed(t[part], values[part]))
+        if due > found:
+            return k + 1
+    raise AssertionError("the pacing never held a completed stride")
+
+
+def test_a_closed_socket_stores_the_strides_its_engine_still_held(world):
+    """The engine sees frames only when a stride may complete (metrics/core/pacing.py): when the
+    station's socket closes (`close_socket`), what it held is fed, so every stride the samples
+    complete is stored and handed to the boards."""
+    _, raw, values = _samples()
+    device = _device(world, world.leggings_a)
+    count = _frames_until_a_stride_is_held(body_of(world.alice), values)
+    sent = _frames(world.leggings_a.ble_address, raw)[:count]
+    for frame in sent:
+        device.receive(frame)
+    held = close_socket([device])
+    live.forget()
+    n = sum(len(frame.raw) for frame in sent)
+    engine = StrideEngine(body_of(world.alice), sample_rate=200)
+    expected = {(s.leg, round(s.t_start, 4)) for s in engine.feed(np.arange(n) / 200, values[:n])}
+    stored = {(leg, round(t, 4)) for leg, t in StrideRecord.objects.values_list("leg", "t_start")}
+    assert held and stored == expected
+    assert device.next_seq == len(sent) and not device.pending  # and the frames written
