@@ -115,7 +115,6 @@ class IngestConsumer(AsyncWebsocketConsumer):
                     await self._error(str(result))
                 else:
                     await self._taken(device, frame, arrived, *result)
-            await self.live.flush()  # the batch's strides now, not at the next tick
 
     async def _taken(self, device: services.DeviceIngest, frame, arrived: float, ack: int | None,
                      strides: list, session) -> None:

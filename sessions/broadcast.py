@@ -1,8 +1,7 @@
 """Live events to the browsers: batched ticks per squad and per runner, never raw samples.
 
 The ingest connection collects each runner's new strides and status changes and sends
-them after each batch of frames it handled (strides) or every TICK_S (statuses), as one
-channel-layer message per squad group and per runner group
+them every TICK_S as one channel-layer message per squad group and per runner group
 (channels_redis drops past 100 queued messages per channel, so no per-sample traffic).
 Each stride event carries its number in the runner's session (ingest.live counts them across
 a process change), so a client that sees a gap asks for a backfill; status events are states
