@@ -192,7 +192,7 @@ async def _run_and_kill_one(tmp_path, database: str, token: str, logs: dict, boa
         agent = subprocess.Popen(
             [sys.executable, "-m", "ingest.agent", "simulate", "--server", origin, "--ca-file", str(root),
              "--spool", str(tmp_path / "spool.sqlite3"), "--quiet", "--runners", str(RUNNERS),
-             "--seconds", "30"],
+             "--seconds", "45"],  # time after the kill even when strides come slowly,
             cwd=ROOT, env={**os.environ, "STRIDESITE_TOKEN": token}, stdout=logs["agent"],
             stderr=subprocess.STDOUT)
         processes.append(agent)
