@@ -89,13 +89,19 @@ def my_leggings(request: HttpRequest) -> HttpResponse:
     runner = _runner_of(request)
     form = LeggingsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        pair = form.save(commit=False)
-        pair.owner, pair.runner = request.user, runner
-        pair.save()
-        audit_record(Kind.LEGGINGS_REGISTERED, request=request, target=f"leggings {pair.serial}")
-        messages.success(request, f"Leggings {pair.serial} registered.")
+        form.instance.runner = runner
+        _register_leggings(request, form)
         return redirect("my_leggings")
     return _my_leggings_page(request, runner, form, status=400 if form.errors else 200)
+
+
+def _register_leggings(request: HttpRequest, form: LeggingsForm, squad: Squad | None = None) -> None:
+    """A pair from its box, owned by whoever registers it (a runner her own, a coach the squad's)."""
+    pair = form.save(commit=False)
+    pair.owner = request.user
+    pair.save()
+    audit_record(Kind.LEGGINGS_REGISTERED, request=request, squad=squad, target=f"leggings {pair.serial}")
+    messages.success(request, f"Leggings {pair.serial} registered.")
 
 
 def _my_leggings_page(request: HttpRequest, runner: RunnerProfile, form: LeggingsForm,
@@ -254,11 +260,7 @@ def squad_register_leggings(request: HttpRequest, squad_id: int) -> HttpResponse
     if not form.is_valid():
         context = _squad_context(request, squad, leggings_form=form)
         return render(request, "athletes/squad_detail.html", context, status=400)
-    pair = form.save(commit=False)
-    pair.owner = request.user
-    pair.save()
-    audit_record(Kind.LEGGINGS_REGISTERED, request=request, squad=squad, target=f"leggings {pair.serial}")
-    messages.success(request, f"Leggings {pair.serial} registered.")
+    _register_leggings(request, form, squad)
     return redirect("squad_detail", squad_id=squad.pk)
 
 
