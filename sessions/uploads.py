@@ -9,6 +9,7 @@ import logging
 import queue
 import shutil
 import threading
+import time
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, reset_queries, transaction
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from athletes.models import RunnerProfile
@@ -40,6 +42,13 @@ MAX_BYTES = 400 * 1024 * 1024  # read a block at a time: a 2-hour 200 Hz CSV is 
 WHOLE_MAX_BYTES = 32 * 1024 * 1024  # a form posted whole (no script): daphne holds its body in memory
 PART_BYTES = 2 * 1024 * 1024  # the browser sends a file in parts: under Django's 2.5 MB body limit
 PRECHECK_BYTES = 256 * 1024  # the start of a file, read while the runner waits
+OPEN_UPLOADS = 2  # a runner's own files being sent or analysed at once
+# A file that got no part this long was given up (the page closed): it and its session go. A
+# run synced from the leggings resumes where it stopped, so it is kept a day.
+ABANDONED_S = {Upload.Kind.CSV.value: 30 * 60, Upload.Kind.RUN.value: 24 * 3600}
+DAILY_HOURS = 24  # of recording at 200 Hz a runner may store from files in any 24 hours
+DAILY_SAMPLES = DAILY_HOURS * 3600 * 200
+IN_PROGRESS = (Upload.Stage.RECEIVING, Upload.Stage.QUEUED, Upload.Stage.READING)
 
 
 class UploadRefused(ValueError):
@@ -78,6 +87,12 @@ def begin(runner: RunnerProfile, name: str, size: int, notes: str = "",
     """A session (processing) and an empty stored file that parts will fill (`receive`)."""
     if not 0 < size <= MAX_BYTES:
         raise UploadRefused(f"the file must hold 1 byte to {MAX_BYTES // 2**20} MB (compress it: .csv.gz)")
+    if kind == Upload.Kind.CSV:  # synced runs have their own limit (ingest.synced.MAX_RECEIVING)
+        remove_abandoned(Upload.objects.filter(session__runner=runner))
+        busy = Upload.objects.filter(session__runner=runner, kind=kind, stage__in=IN_PROGRESS).count()
+        if busy >= OPEN_UPLOADS:
+            raise UploadRefused(f"{busy} of your files are still being sent or analysed: wait until one "
+                                f"is done (at most {OPEN_UPLOADS} at a time)")
     folder = Path(settings.UPLOAD_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / uuid.uuid4().hex
@@ -88,6 +103,19 @@ def begin(runner: RunnerProfile, name: str, size: int, notes: str = "",
             source=RunSession.Source.UPLOAD, notes=notes[:5000])
         return Upload.objects.create(session=session, path=str(path), name=name[:255] or "upload.csv",
                                      size_bytes=size, stage=Upload.Stage.RECEIVING, kind=kind)
+
+
+def remove_abandoned(uploads: QuerySet[Upload] | None = None) -> int:
+    """Delete the uploads (all, or those given) that got no part for ABANDONED_S, with their
+    sessions and stored files; returns how many."""
+    now, gone = time.time(), 0
+    for upload in (Upload.objects.all() if uploads is None else uploads).filter(stage=Upload.Stage.RECEIVING):
+        path = Path(upload.path)
+        last_part = path.stat().st_mtime if path.exists() else 0.0
+        if now - last_part > ABANDONED_S[upload.kind]:
+            upload.session.delete()  # the upload and its file go with it
+            gone += 1
+    return gone
 
 
 def receive(upload: Upload, offset: int, data: bytes) -> int:
@@ -171,8 +199,13 @@ def _read(upload: Upload, handle, samples: Iterator) -> None:
     session, runner = upload.session, upload.session.runner
     position = (handle.fileobj if hasattr(handle, "fileobj") else handle).tell  # bytes of the stored file
     engine, rate, last, kept = None, 0, -1, 0
+    allowed = DAILY_SAMPLES - samples_stored_today(runner, but=session)
     with _BlockWriter(upload) as writer:
         for rate, t0, indices, raw, values in read_ahead(samples):
+            if kept + len(indices) > allowed:
+                raise RecordingError(f"a runner may store at most {DAILY_HOURS} hours of recording at "
+                                     "200 Hz from files in 24 hours, and this file would go past it: "
+                                     "send it tomorrow")
             if engine is None:
                 engine = StrideEngine(body_of(runner), zones=zone_table_for(runner), sample_rate=rate)
                 _keep_recorded_date(session, t0)
@@ -189,6 +222,13 @@ def _read(upload: Upload, handle, samples: Iterator) -> None:
             ended_at=session.started_at + timedelta(seconds=last / rate))
         Upload.objects.filter(pk=upload.pk).update(stage=Upload.Stage.DONE, progress=1.0,
                                                    finished_at=timezone.now())
+
+
+def samples_stored_today(runner: RunnerProfile, but: RunSession) -> int:
+    """Samples stored from the runner's files (uploaded or synced) started in the last 24 hours."""
+    since = timezone.now() - timedelta(hours=24)
+    stored = RawChunk.objects.filter(session__runner=runner, session__upload__created_at__gte=since)
+    return stored.exclude(session=but).aggregate(total=Sum("count"))["total"] or 0
 
 
 class _BlockWriter:

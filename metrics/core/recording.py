@@ -137,18 +137,22 @@ def _first_bad_line(source: IO[bytes], start: int | None, header: list[str]) -> 
 
 MAX_SPAN_S = 24 * 3600  # one session
 SAMPLE_RATE_HZ = (20.0, 2000.0)
-RATE_ROWS = 20_000  # the sample rate is judged on the first rows
+RATE_ROWS = 20_000  # the sample rate is judged on the first rows …
+DENSEST = 1.5  # … and no later block may hold rows this much faster (a file of rows ever closer
+# in time is a decompression bomb for the worker, not a recording: every extra row is dropped)
 
 
 class _Times:
     """The file's times, checked block by block: finite, rising from row to row, within a day
-    of the first row, at a plausible sample rate; the first offence is named by its line."""
+    of the first row, at a plausible sample rate that every block keeps to; the first offence is
+    named by its line."""
 
     def __init__(self) -> None:
         self.first: float | None = None
         self.last = -np.inf
         self.head: list[np.ndarray] = []  # the first RATE_ROWS times, for the rate
         self.held = 0
+        self.rate: float | None = None
 
     def check(self, t: np.ndarray, line: int) -> None:
         if self.first is None:
@@ -172,12 +176,25 @@ class _Times:
         if problems:
             i, message = min(problems, key=lambda p: p[0])
             raise RecordingError(f"line {line + i}: {message}")
-        self.last = float(t[-1])
+        before, self.last = self.last, float(t[-1])
         if self.held < RATE_ROWS:
             self.head.append(t[: RATE_ROWS - self.held])
             self.held += len(self.head[-1])
             if self.held >= RATE_ROWS:
                 self.finish()
+        self._dense(t, before, line)
+
+    def _dense(self, t: np.ndarray, before: float, line: int) -> None:
+        """Refuse a block whose rows come DENSEST times faster than the file's rate, or more
+        (its steps counted from the row before it)."""
+        if self.rate is None:
+            return
+        first = np.isinf(before)
+        steps, span = len(t) - first, float(t[-1] - (t[0] if first else before))
+        if steps > span * self.rate * DENSEST + 16:
+            raise RecordingError(
+                f"lines {line}–{line + len(t) - 1}: {steps} rows in {span:.3g} s, more than {DENSEST:g} × "
+                f"the file's {self.rate:.3g} Hz (one file is one recording at one sample rate)")
 
     def finish(self) -> None:
         """The rate check, once: on the first RATE_ROWS rows, or all of them in a shorter file."""
@@ -189,6 +206,7 @@ class _Times:
             if not SAMPLE_RATE_HZ[0] <= rate <= SAMPLE_RATE_HZ[1]:
                 raise RecordingError(f"line 2 onwards: the sample rate, {rate:.3g} Hz (median step), is "
                                      f"outside {SAMPLE_RATE_HZ[0]:g}–{SAMPLE_RATE_HZ[1]:g} Hz")
+            self.rate = rate
 
 
 def write_csv(recording: Recording, target: IO[str]) -> None:

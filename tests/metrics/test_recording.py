@@ -93,3 +93,28 @@ def test_gzip_files_read_like_plain_ones(tmp_path):
         write_csv(recording, handle)
     back = read_csv(tmp_path / "run.csv.gz")
     assert np.allclose(back.imu, recording.imu, atol=1e-4) and np.allclose(back.t, recording.t)
+
+
+def _file(t: np.ndarray) -> bytes:
+    rows = "\n".join(f"{x:.6f}," + ",".join(["1.5"] * 24) for x in t)
+    return (",".join(COLUMNS) + "\n" + rows + "\n").encode()
+
+
+def test_a_file_whose_rows_crowd_ever_closer_is_refused_where_they_start_to():
+    """A decompression bomb for the worker: the rate is judged on the first rows, then rows come
+    ever closer in time (each would be dropped as a second row of its instant, after costing the
+    worker its parse). Refused at the block where they begin; a file that only loses rows reads."""
+    steady = np.arange(25_000) / 100
+    crowded = steady[-1] + np.arange(1, 50_001) * 1e-5
+    refused = r"lines \d+–\d+: \d+ rows in .* more than 1.5 × the file's 100 Hz"
+    with pytest.raises(RecordingError, match=refused):
+        list(read_blocks(io.BytesIO(_file(np.concatenate([steady, crowded]))), block_bytes=256 << 10))
+    lossy = np.concatenate([steady, steady[-1] + np.arange(1, 20_001)[::3] / 100])  # 2 rows in 3 lost
+    blocks = read_blocks(io.BytesIO(_file(lossy)), block_bytes=256 << 10)
+    assert sum(len(block) for block, _ in blocks) == len(lossy)
+
+
+@pytest.mark.parametrize("rate", [5, 5000])
+def test_a_file_outside_20_to_2000_hz_is_refused(rate):
+    with pytest.raises(RecordingError, match="the sample rate, .* Hz .*is outside 20–2000 Hz"):
+        read_csv(io.BytesIO(_file(np.arange(300) / rate)))

@@ -231,3 +231,57 @@ def test_exports_are_named_after_the_runner_and_the_day(world, login, uploaded):
     for view, kind in kinds:
         response = client.get(reverse(view, args=[uploaded.pk]))
         assert response["Content-Disposition"] == f'attachment; filename="alice-{day}-{kind}"'
+
+
+def test_a_runner_sends_two_files_at_once_at_most_and_a_given_up_one_is_removed(world, login):
+    """A hostile runner cannot pile up half-sent files on the server's disk: two at a time, and a
+    file that got no part for half an hour is gone with its session (the page was closed)."""
+    import os
+    import time
+
+    from sessions import uploads
+
+    body = recording_csv().encode()
+    client = login(world.alice.user)
+    first, second = (_start(client, body, name).json() for name in ("a.csv", "b.csv"))
+    third = _start(client, body, "c.csv")
+    assert third.status_code == 400 and "2 of your files are still being sent" in third.json()["error"]
+    given_up = Upload.objects.get(name="a.csv")
+    stale = time.time() - uploads.ABANDONED_S["csv"] - 60
+    os.utime(given_up.path, (stale, stale))
+    assert _start(client, body, "c.csv").status_code == 200
+    assert not Upload.objects.filter(name="a.csv").exists() and not Path(given_up.path).exists()
+    assert not RunSession.objects.filter(pk=given_up.session_id).exists()
+    assert _part(client, first, 0, body[:10]).status_code == 404  # its parts now go nowhere
+    assert _part(client, second, 0, body[:10]).status_code == 200
+    assert _start(login(world.arno.user), body).status_code == 200  # another runner is not held up
+
+
+def test_abandoned_uploads_are_removed_every_ten_minutes_and_a_synced_run_is_kept_a_day(world, login):
+    import os
+    import time
+
+    from sessions import tasks, uploads
+
+    assert "remove_abandoned_uploads" in {task.name for task in HUEY._registry.periodic_tasks}
+    body = recording_csv().encode()
+    _start(login(world.alice.user), body, "csv.csv")
+    run = uploads.begin(world.arno, "SS-1 run 3", 1000, kind=Upload.Kind.RUN)
+    stale = time.time() - uploads.ABANDONED_S["csv"] - 60
+    for upload in Upload.objects.all():
+        os.utime(upload.path, (stale, stale))
+    tasks.remove_abandoned_uploads.call_local()
+    assert list(Upload.objects.values_list("pk", flat=True)) == [run.pk]
+
+
+def test_a_runner_stores_at_most_a_days_recording_from_files_in_24_hours(world, login, monkeypatch):
+    from sessions import uploads
+
+    body = recording_csv().encode()  # 28 s at 200 Hz: 5,600 samples
+    monkeypatch.setattr(uploads, "DAILY_SAMPLES", 8000)
+    client = login(world.alice.user)
+    assert _send(client, body, "monday.csv").status == "done"
+    refused = _send(client, body, "monday-again.csv")
+    assert refused.status == "failed" and "send it tomorrow" in refused.upload.error
+    assert not RawChunk.objects.filter(session=refused).exists() and not refused.strides.exists()
+    assert _send(login(world.arno.user), body).status == "done"  # her limit is hers alone
