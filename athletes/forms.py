@@ -19,7 +19,8 @@ class InviteForm(forms.Form):
 
 class LeggingsForm(forms.ModelForm):
     """A pair registered from its box: serial and BLE identity (by a runner for herself, or by a
-    coach for the squad)."""
+    coach for the squad), owned by `owner`. Another account's registration of the same serial
+    never blocks it (models.Leggings); the owner's own earlier one does."""
 
     class Meta:
         from ingest.models import Leggings
@@ -28,8 +29,21 @@ class LeggingsForm(forms.ModelForm):
         fields = ["serial", "ble_name", "ble_address"]
         labels = {"ble_name": "BLE name", "ble_address": "BLE address"}
 
+    def __init__(self, *args, owner, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.owner = owner
+
+    def clean_serial(self) -> str:
+        return self._new("serial", self.cleaned_data["serial"])
+
     def clean_ble_address(self) -> str:
-        return self.cleaned_data["ble_address"].upper()
+        return self._new("ble_address", self.cleaned_data["ble_address"].upper())
+
+    def _new(self, field: str, value: str) -> str:
+        if self._meta.model.objects.filter(owner=self.instance.owner, **{field: value}).exists():
+            named = {"serial": "serial", "ble_address": "BLE address"}[field]
+            raise forms.ValidationError(f"You have registered leggings with this {named} already.")
+        return value
 
 
 class SquadLeggingsForm(LeggingsForm):

@@ -87,7 +87,7 @@ def _runner_of(request: HttpRequest) -> RunnerProfile:
 def my_leggings(request: HttpRequest) -> HttpResponse:
     """A runner's own leggings (register a pair) and her home station (SPEC §8)."""
     runner = _runner_of(request)
-    form = LeggingsForm(request.POST or None)
+    form = LeggingsForm(request.POST or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
         form.instance.runner = runner
         _register_leggings(request, form)
@@ -97,9 +97,7 @@ def my_leggings(request: HttpRequest) -> HttpResponse:
 
 def _register_leggings(request: HttpRequest, form: LeggingsForm, squad: Squad | None = None) -> None:
     """A pair from its box, owned by whoever registers it (a runner her own, a coach the squad's)."""
-    pair = form.save(commit=False)
-    pair.owner = request.user
-    pair.save()
+    pair = form.save()
     audit_record(Kind.LEGGINGS_REGISTERED, request=request, squad=squad, target=f"leggings {pair.serial}")
     messages.success(request, f"Leggings {pair.serial} registered.")
 
@@ -122,7 +120,7 @@ def home_station_create(request: HttpRequest) -> HttpResponse:
     station, token = IngestStation.new(name=f"{runner.display_name}'s home station", coach=request.user)
     IngestStation.objects.filter(pk=station.pk).update(home=True)
     audit_record(Kind.STATION_CREATED, request=request, target=f"home station {station.pk}")
-    return _my_leggings_page(request, runner, LeggingsForm(), new_token=token)
+    return _my_leggings_page(request, runner, LeggingsForm(owner=request.user), new_token=token)
 
 
 @login_required
@@ -183,7 +181,7 @@ def _squad_context(request: HttpRequest, squad: Squad, **forms) -> dict:
         "assign_form": AssignLeggingsForm(
             leggings_qs=managed_leggings(request.user), runner_qs=members
         ),
-        "leggings_form": SquadLeggingsForm(runner_qs=members),
+        "leggings_form": SquadLeggingsForm(runner_qs=members, owner=request.user),
     }
     context.update(forms)
     return context
@@ -256,7 +254,7 @@ def squad_assign_leggings(request: HttpRequest, squad_id: int) -> HttpResponse:
 def squad_register_leggings(request: HttpRequest, squad_id: int) -> HttpResponse:
     """A new pair from its box, owned by this coach (so the coach's stations stream it)."""
     squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
-    form = SquadLeggingsForm(request.POST, runner_qs=squad.members.all())
+    form = SquadLeggingsForm(request.POST, runner_qs=squad.members.all(), owner=request.user)
     if not form.is_valid():
         context = _squad_context(request, squad, leggings_form=form)
         return render(request, "athletes/squad_detail.html", context, status=400)

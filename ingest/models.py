@@ -40,11 +40,14 @@ def validate_mounting(value: object) -> None:
 
 
 class Leggings(models.Model):
-    serial = models.CharField(max_length=40, unique=True)
+    """A pair as one account registered it. Serial and address are unique per owner, not
+    worldwide: serials are printed and guessable, so a first-come registration let anyone block
+    a pair's real owner; a station streams only its owner's records (permissions.station_leggings)."""
+
+    serial = models.CharField(max_length=40)
     ble_name = models.CharField(max_length=40, help_text="Advertised BLE name")
     ble_address = models.CharField(
         max_length=17,
-        unique=True,
         validators=[RegexValidator(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$", "Use AA:BB:CC:DD:EE:FF.")],
     )
     owner = models.ForeignKey(
@@ -65,6 +68,10 @@ class Leggings(models.Model):
     class Meta:
         ordering = ["serial"]
         verbose_name_plural = "leggings"
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "serial"], name="one_serial_per_owner"),
+            models.UniqueConstraint(fields=["owner", "ble_address"], name="one_address_per_owner"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.serial} ({self.ble_name})"

@@ -6,7 +6,7 @@ import pytest
 
 from ingest.models import IngestStation, Leggings
 from stridesite.permissions import station_leggings
-from tests.factories import make_coach, make_leggings
+from tests.factories import make_coach
 
 pytestmark = pytest.mark.django_db
 PAIR = {"serial": "HOME-0001", "ble_name": "StrideSite-H001", "ble_address": "aa:bb:cc:dd:ee:01"}
@@ -47,12 +47,23 @@ def test_nobody_else_revokes_a_home_station_or_sees_its_page(world, login, clien
     assert coach.get("/me/leggings/").status_code == 403  # no runner profile
 
 
-def test_a_taken_serial_or_address_is_refused_without_saying_whose(world, login):
-    taken = make_leggings(world.coach_a, world.alice)
-    client = login(world.arno.user)
-    reply = client.post("/me/leggings/", {**PAIR, "serial": taken.serial})
-    assert reply.status_code == 400 and "already exists" in reply.content.decode()
-    assert world.coach_a.username not in reply.content.decode()
-    reply = client.post("/me/leggings/", {**PAIR, "ble_address": taken.ble_address})
-    assert reply.status_code == 400
-    assert Leggings.objects.filter(owner=world.arno.user).count() == 0
+def test_a_pair_someone_else_registered_first_does_not_block_hers(world, login):
+    """Serials are printed and guessable: another account's registration of the same serial and
+    address (squatting) must not lock the real owner out. Each owner's record is her own, her
+    home station streams only hers, and her own second registration of a pair is refused."""
+    squatter = login(world.arno.user)
+    assert squatter.post("/me/leggings/", PAIR).status_code == 302
+    client = login(world.alice.user)
+    assert client.post("/me/leggings/", PAIR).status_code == 302
+    hers = Leggings.objects.get(owner=world.alice.user)
+    assert (hers.serial, hers.runner) == (PAIR["serial"], world.alice)
+    station, _ = IngestStation.new(name="home", coach=world.alice.user)
+    IngestStation.objects.filter(pk=station.pk).update(home=True)
+    station.refresh_from_db()
+    assert list(station_leggings(station)) == [hers]
+    for field, message in (("serial", "this serial already"), ("ble_address", "this BLE address already")):
+        again = {**PAIR, "serial": "HOME-0002", "ble_address": "AA:BB:CC:DD:EE:02", field: PAIR[field]}
+        reply = client.post("/me/leggings/", again)
+        assert reply.status_code == 400 and message in reply.content.decode()
+        assert world.arno.user.username not in reply.content.decode()
+    assert Leggings.objects.filter(owner=world.alice.user).count() == 1

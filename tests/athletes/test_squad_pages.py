@@ -84,12 +84,23 @@ def test_a_pair_that_cannot_be_registered_says_why_and_stores_nothing(world, log
     data = {**NEW_PAIR, **change}
     if change.get("runner") == "bea":
         data["runner"] = world.bea.pk
-    if change.get("serial") == "taken":
-        data["serial"] = world.leggings_b.serial
+    if change.get("serial") == "taken":  # by this coach already
+        data["serial"] = world.leggings_a.serial
     reply = login(world.coach_a).post(reverse("squad_register_leggings", args=[world.squad_a.pk]), data)
     assert reply.status_code == 400 and "errorlist" in reply.text
     assert world.coach_b.username not in reply.text
     assert not Leggings.objects.filter(owner=world.coach_a).exclude(pk=world.leggings_a.pk).exists()
+
+
+def test_another_coachs_registration_of_a_serial_does_not_block_this_coach(world, login):
+    """A pair's serial registered first by someone else (squatting, or a club's second account)
+    is this coach's to register too: each account's record streams to its own stations only."""
+    data = {**NEW_PAIR, "serial": world.leggings_b.serial, "ble_address": world.leggings_b.ble_address}
+    reply = login(world.coach_a).post(reverse("squad_register_leggings", args=[world.squad_a.pk]), data)
+    assert reply.status_code == 302
+    assert Leggings.objects.filter(serial=world.leggings_b.serial).count() == 2
+    world.leggings_b.refresh_from_db()
+    assert world.leggings_b.owner == world.coach_b  # the other record is untouched
 
 
 def test_a_runner_cannot_register_leggings_for_a_squad(world, login):

@@ -159,6 +159,27 @@ async def test_a_station_never_writes_for_another_coachs_leggings_of_a_shared_ru
     await owner.disconnect()
 
 
+async def test_a_pair_also_registered_by_another_account_streams_into_its_owners_record(world, station):
+    """Arno registered coach A's pair (serial and address) as his own first: coach A's station
+    still streams it into coach A's record, the one Alice wears; Arno's record stays empty."""
+    from ingest.models import IngestCursor, Leggings
+
+    pair = world.leggings_a
+    squatted = await database_sync_to_async(Leggings.objects.create)(
+        serial=pair.serial, ble_name=pair.ble_name, ble_address=pair.ble_address, owner=world.arno.user,
+        runner=world.arno)
+    owner, _, _ = await _connect(station[1])
+    await owner.receive_from()
+    for seq in range(3):
+        await owner.send_to(bytes_data=_frame(pair.ble_address, seq, 100 + 20 * seq))
+    assert await _acks_until(owner, pair.ble_address, 2) == 2
+    await owner.disconnect()
+    streamed = RunSession.objects.filter(leggings__isnull=False).values_list("leggings", "runner")
+    stored = database_sync_to_async(lambda: list(streamed))
+    assert await stored() == [(pair.pk, world.alice.pk)]
+    assert not await database_sync_to_async(IngestCursor.objects.filter(leggings=squatted).exists)()
+
+
 async def test_a_flood_of_garbage_closes_that_socket_and_no_other(world, station):
     from stridesite.ws_budget import CLOSE_OVER_BUDGET
 
