@@ -85,11 +85,11 @@ class Command(BaseCommand):
             )
             Membership.objects.get_or_create(squad=squad, runner=runner)
             Leggings.objects.update_or_create(
+                owner=coach,
                 serial=f"SS-{number:04d}",
                 defaults={
                     "ble_name": f"StrideSite-{number:04d}",
                     "ble_address": f"5A:1D:E0:00:00:{number:02X}",
-                    "owner": coach,
                     "runner": runner,
                 },
             )
