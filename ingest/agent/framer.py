@@ -2,9 +2,10 @@
 
 Notifications are decoded, turned into the nominal segment frames with the leggings'
 mounting calibration, re-quantised at the declared ranges, re-ordered by sample index
-(interleaved notifications arrive two per frame) and cut into ~100 ms frames. Frames
-wait in an outbox until `commit` writes them to the spool (the agent commits every
-20 ms for all leggings in one transaction); only spooled frames are ever sent.
+(interleaved notifications arrive two per frame) and cut into frames: each ends where the
+server's engine can confirm a stride (`stride_cuts`), or after MAX_FRAME_S. Frames wait in
+an outbox until `commit` writes them to the spool (the agent commits every 20 ms for all
+leggings in one transaction); only spooled frames are ever sent.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import numpy as np
 
 from ingest.agent.spool import Spool
 from ingest.protocol import ble, frames
+from metrics.core.stride_cuts import StrideCuts
 
 log = logging.getLogger(__name__)
-FRAME_S = 0.1
+MAX_FRAME_S = 0.2  # frames end at strides (stride_cuts), and after this at the latest
 
 
 def mounting_matrix(mounting: dict | None) -> np.ndarray:
@@ -59,6 +61,10 @@ class Framer:
     _complete_through: int = -1  # every instant up to here has arrived or is lost for good
     _next_seq: int | None = None
     outbox: list = field(default_factory=list)  # frames made, not yet committed to the spool
+    max_frame_s: float = MAX_FRAME_S
+    stride_cuts: StrideCuts | None = field(default_factory=StrideCuts)  # None: frames of max_frame_s
+    _cuts: list = field(default_factory=list)  # sample indices the next frames end before
+    _scanned_to: int = -1  # the last sample index `stride_cuts` has seen
 
     def on_notification(self, data: bytes) -> int:
         """Take one notification; returns how many frames it completed (0 on a bad packet)."""
@@ -100,16 +106,30 @@ class Framer:
         indices, values = indices[order], values[order]
         keep = np.concatenate([[True], np.diff(indices) > 0])
         indices, values = indices[keep], values[keep]
-        per_frame = max(int(round(FRAME_S * self._rate)), 1)
         ready_until = indices[-1] + 1 if final else self._complete_through + 1
+        self._scan(indices, values, ready_until)
+        longest = max(int(round(self.max_frame_s * self._rate)), 1)
         made = 0
-        while len(indices) and indices[0] < ready_until and (final or ready_until - indices[0] >= per_frame):
-            take = np.searchsorted(indices, min(indices[0] + per_frame, ready_until))
+        while len(indices) and indices[0] < ready_until:
+            self._cuts = [cut for cut in self._cuts if cut > indices[0]]
+            end = min([indices[0] + longest, *self._cuts[:1]])
+            if end > ready_until and not final:
+                break  # the frame's last samples have not all arrived
+            take = np.searchsorted(indices, min(end, ready_until))
             self._append_frame(indices[:take], values[:take])
             indices, values = indices[take:], values[take:]
             made += 1
         self._indices, self._values = indices.tolist(), [values]
         return made
+
+    def _scan(self, indices: np.ndarray, values: np.ndarray, ready_until: int) -> None:
+        """Stride cuts in the samples complete since the last scan."""
+        if self.stride_cuts is None:
+            return
+        fresh = (indices > self._scanned_to) & (indices < ready_until)
+        if fresh.any():
+            self._cuts += self.stride_cuts.scan(indices[fresh], values[fresh], self._rate)
+            self._scanned_to = int(indices[fresh][-1])
 
     def _append_frame(self, indices: np.ndarray, values: np.ndarray) -> None:
         accel, gyro = self._ranges

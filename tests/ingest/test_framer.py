@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ingest.agent.framer import Framer, commit
+from ingest.agent.framer import MAX_FRAME_S, Framer, commit
 from ingest.agent.spool import Spool
 from ingest.protocol import ble, frames
 
@@ -37,7 +37,7 @@ def test_interleaved_notifications_become_ordered_frames(tmp_path):
     assert np.array_equal(indices, 5000 + np.arange(400))
     assert np.array_equal(np.concatenate([f.raw for f in got]), raw)
     assert [f.seq for f in got] == list(range(len(got)))
-    assert all(len(f.raw) <= 20 for f in got)
+    assert all(len(f.raw) <= MAX_FRAME_S * 200 for f in got)
 
 
 def test_a_lost_notification_leaves_single_sample_holes_and_is_counted(tmp_path):
@@ -57,3 +57,28 @@ def test_bad_packets_are_dropped_and_counted(tmp_path):
     framer = Framer("AA:BB:CC:DD:EE:FF", Spool(tmp_path / "s.sqlite3"))
     assert framer.on_notification(b"\x01garbage") == 0
     assert framer.stats.bad_packets == 1
+
+
+def test_a_frame_ends_where_the_engine_can_confirm_a_stride(tmp_path):
+    """Running, each frame that completes a stride ends at its cut (metrics.core.stride_cuts), not
+    up to a frame later: the engine, fed frame by frame, gives every stride out at most 0.2 s after
+    its foot strike (frames of 100 ms left up to 0.25 s), and the strides are the same."""
+    from ingest.agent.virtual import INTERLEAVE, VirtualLeggings
+    from metrics.core import Body, StrideEngine
+
+    device = VirtualLeggings("AA:00:00:00:00:01", "test", seed=5, speed=3.8)
+    framer = Framer(device.address, Spool(tmp_path / "s.sqlite3"))
+    engine = StrideEngine(Body.from_height(1.75), sample_rate=200)
+    per = ble.MAX_INSTANTS
+    group, delays, sizes = per * INTERLEAVE, [], []
+    for first in range(20 * 200, 35 * 200, group):  # 15 s of running
+        for k in range(INTERLEAVE):
+            framer.on_notification(device.notification(first // group * INTERLEAVE + k, first + k, per))
+        for _, _, payload in framer.outbox:
+            frame = frames.decode(payload)
+            sizes.append(len(frame.raw))
+            strides = engine.feed(frame.indices / 200, frame.physical())
+            delays += [(frame.indices[-1] + 1) / 200 - stride.t_end for stride in strides]
+        framer.outbox = []
+    assert len(delays) > 35 and max(delays) <= 0.2
+    assert max(sizes) <= MAX_FRAME_S * 200 and len(sizes) < 15 * 7  # fewer frames than 10 a second
