@@ -3,10 +3,12 @@
     python bench/capacity_bench.py --runners 1 8 30 60 100 --stations 4 --tablets 2 --seconds 25
 
 The load is not the real agent (whose framers, spool and uplink per runner saturate its core
-before the server's, docs/performance.md) but pre-encoded sample frames: one minute of
-simulated running, quantised once, sent as the agent sends it — 20-sample frames every 100 ms
-per runner, the runners spread over several station sockets, sample indices tied to the wall
-clock — from one asyncio process on core 1, beside the tablets. Prints per N: IMU samples/s
+before the server's, docs/performance.md) but sample frames cut as the agent cuts them: one
+minute of simulated running, quantised once, each runner's frames ending where a stride can be
+confirmed (`metrics.core.stride_cuts`) or after 200 ms (`--fixed-frames`: every 100 ms, the
+agent before), each sent when its last sample is due, the runners spread over several station
+sockets, sample indices tied to the wall clock — from one asyncio process on core 1, beside the
+tablets. Prints per N: IMU samples/s
 stored, server CPU (core 0) and per runner, p50/p99 from a stride's end to a tablet, and the
 load generator's own CPU (so it is seen not to be the bottleneck). The server runs as deployed
 (DEBUG=0); `--debug` for the development settings.
@@ -38,16 +40,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import websockets  # noqa: E402
 
+from ingest.agent.framer import MAX_FRAME_S  # noqa: E402
 from ingest.protocol import frames  # noqa: E402
-from ingest.protocol.ble import quantise  # noqa: E402
+from ingest.protocol.ble import lsb, quantise  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from live_bench import outcome, tablet  # noqa: E402
 
+from metrics.core.stride_cuts import StrideCuts  # noqa: E402
 from metrics.simulator import SENSORS, Phase, simulate  # noqa: E402
 from tests.ingest.live_server import cpu_seconds, free_port, login_cookie, prepare_demo, start_server  # noqa: E402
 
-RATE, FRAME = 200, 20  # samples a second, samples a frame (100 ms; --frame-ms)
+RATE, FRAME = 200, 20  # samples a second, samples a frame of the fixed framing (100 ms)
 RANGES = (32, 2000)
 MIDNIGHT = time.time() // 86400 * 86400  # sample indices count from here (uint32 frames)
 POSTGRES = os.environ.get("POSTGRES_SERVER", "postgres://postgres@127.0.0.1:5432")  # --scale-out
@@ -60,30 +64,50 @@ def waveform() -> np.ndarray:
     return quantise(np.column_stack([sim.imu[s] for s in SENSORS]), *RANGES)
 
 
+def loop_cuts(loop: np.ndarray) -> np.ndarray:
+    """Where in the (circular) loop the agent's framer ends a frame for a stride."""
+    twice = np.concatenate([loop, loop]) * lsb(*RANGES)
+    cuts = np.array(StrideCuts().scan(np.arange(len(twice)), twice, RATE))
+    return np.sort(cuts[(cuts >= len(loop)) & (cuts < 2 * len(loop))] - len(loop))
+
+
+def frame_plan(loop: np.ndarray, runners: list[int], first: int, last: int, strides: bool) -> list[tuple]:
+    """(last sample index + 1, runner, first sample index) of every frame the runners send over
+    [first, last) of the sample clock, in time order. Runner k plays the loop from row k·997."""
+    plan, longest = [], int(round(MAX_FRAME_S * RATE)) if strides else FRAME
+    cuts = loop_cuts(loop) if strides else np.empty(0, dtype=int)
+    for k in runners:
+        lag = (k * 997) % len(loop)
+        cycles = np.arange((first + lag) // len(loop), (last + lag) // len(loop) + 2)
+        ends = (cycles[:, None] * len(loop) + cuts[None, :]).ravel() - lag  # sample clock
+        ends = ends[ends > first]
+        at, pos = first, 0
+        while at < last:
+            while pos < len(ends) and ends[pos] <= at:
+                pos += 1
+            end = min(at + longest, int(ends[pos]) if pos < len(ends) else at + longest, last)
+            plan.append((end, k, at))
+            at = end
+    return sorted(plan)
+
+
 async def station(port: int, token: str, share: list[int], count: int, loop: np.ndarray, start: float,
-                  stop: float, frame_len: int = FRAME) -> None:
+                  stop: float, strides: bool) -> None:
     """One station socket streaming the runners with indices `share` of `count` leggings."""
     async with websockets.connect(f"ws://127.0.0.1:{port}/ws/ingest/", max_size=2**24,
                                   additional_headers={"Authorization": f"Bearer {token}"}) as ws:
         leggings = json.loads(await ws.recv())["hello"]["leggings"][:count]
-        mine = [leggings[i] for i in share]
-        seq = {item["ble_address"]: item["next_seq"] for item in mine}
+        seq = {leggings[k]["ble_address"]: leggings[k]["next_seq"] for k in share}
         drain = asyncio.create_task(_drain(ws))
-        offsets = np.arange(frame_len, dtype=np.uint16)
         first = int((start - MIDNIGHT) * RATE)  # the sample clock is the wall clock since midnight
-        frame = 0
-        while time.time() < stop:
-            due = start + (frame + 1) * frame_len / RATE
-            await asyncio.sleep(max(0.0, due - time.time()))
-            at = (frame * frame_len) % (len(loop) - frame_len)
-            for k, item in enumerate(mine):
-                lag = (k * 997) % (len(loop) - frame_len)  # runners out of step with each other
-                rows = loop[(at + lag) % (len(loop) - frame_len):][:frame_len]
-                address = item["ble_address"]
-                await ws.send(frames.encode(frames.SampleFrame(
-                    address, seq[address], first + frame * frame_len, RATE, *RANGES, offsets, rows)))
-                seq[address] += 1
-            frame += 1
+        plan = frame_plan(loop, share, first, int((stop - MIDNIGHT) * RATE), strides)
+        for end, k, at in plan:
+            await asyncio.sleep(max(0.0, MIDNIGHT + end / RATE - time.time()))
+            address = leggings[k]["ble_address"]
+            rows = loop[(np.arange(at, end) + k * 997) % len(loop)]
+            await ws.send(frames.encode(frames.SampleFrame(
+                address, seq[address], at, RATE, *RANGES, np.arange(end - at, dtype=np.uint16), rows)))
+            seq[address] += 1
         drain.cancel()
 
 
@@ -93,7 +117,7 @@ async def _drain(ws) -> None:
 
 
 def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, scale_out: bool,
-        frame_len: int = FRAME) -> str:
+        strides: bool = True) -> str:
     loop = waveform()
     with tempfile.TemporaryDirectory() as tmp, _database(scale_out) as database_url:
         db = Path(tmp) / "db.sqlite3"
@@ -117,7 +141,7 @@ def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, 
                     own.ru_utime + own.ru_stime)
 
         async def sending() -> tuple[float, ...]:  # CPU over the sending, not the tablets' drain
-            await asyncio.gather(*(station(ports[i % len(ports)], token, share, runners, loop, start, stop, frame_len)
+            await asyncio.gather(*(station(ports[i % len(ports)], token, share, runners, loop, start, stop, strides)
                                    for i, share in enumerate(shares)))
             return cpu_now()
 
@@ -210,8 +234,8 @@ def main() -> None:
                         help="server with DEBUG=1 (query log on), as before; default: DEBUG=0, as deployed")
     parser.add_argument("--scale-out", action="store_true",
                         help="two daphne processes (both on core 0) on PostgreSQL and the Redis layer")
-    parser.add_argument("--frame-ms", type=int, default=1000 * FRAME // RATE,
-                        help="the agent's frame length (default 100 ms)")
+    parser.add_argument("--fixed-frames", action="store_true",
+                        help="frames of 100 ms, as the agent cut them before it cut them at strides")
     args = parser.parse_args()
     head = ("| runners (200 Hz) | stations | tablets | IMU samples/s stored | server CPU, core 0 "
             "| p50 / p99 stride → tablet | load generator CPU, core 1 |")
@@ -221,7 +245,7 @@ def main() -> None:
     print("|---" * head.count(" | ") + "|---|")
     for runners in args.runners:
         print(run(runners, args.stations, args.tablets, args.seconds, args.debug, args.scale_out,
-                  args.frame_ms * RATE // 1000), flush=True)
+                  not args.fixed_frames), flush=True)
 
 
 if __name__ == "__main__":

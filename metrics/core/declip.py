@@ -8,7 +8,7 @@ value, whatever the range. Runs of up to MAX_RUN samples with two good samples o
 each side are replaced by the cubic through those four; longer runs stay marked as
 clipped, and their strides take their orientation from the stride before.
 Samples are released HOLD samples late, so a run is always judged on the same data
-whatever the chunking.
+whatever the chunking; samples below the plateau's magnitude (never repaired) go at once.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ CONTEXT = 2
 
 
 class Declipper:
-    """Samples (channels × n) in, samples out (HOLD later); `final` releases the rest."""
+    """Samples (channels × n) in, samples out (up to HOLD later); `final` releases the rest."""
 
     def __init__(self, channels: int = 24) -> None:
         self._work = np.empty((channels, 0))  # reused from push to push (no fresh pages each time)
@@ -49,13 +49,22 @@ class Declipper:
         n = buf.shape[1]
         decide_until = n if final else n - HOLD
         self._repair(buf, clipped, decide_until)
-        release_until = max(decide_until, self._context)
+        # A sample below the plateau's magnitude on every axis is never repaired: those up to the
+        # first large one need not wait (in running, all but the samples just after a strike).
+        settled = max(decide_until, 0)
+        large = self._large(buf[:, settled:])
+        release_until = max(settled + (int(np.argmax(large)) if large.any() else len(large)), self._context)
         out = (buf[:, self._context: release_until], flags[self._context: release_until],
                clipped[self._context: release_until])
         keep_from = max(release_until - CONTEXT, 0)
         self._buf, self._filled, self._clipped = buf[:, keep_from:], flags[keep_from:], clipped[keep_from:]
         self._context = release_until - keep_from
         return out
+
+    @staticmethod
+    def _large(buf: np.ndarray) -> np.ndarray:
+        """Per sample: some accelerometer axis at the plateau's magnitude or beyond."""
+        return (np.abs(buf[ACCEL_CHANNELS]) >= PLATEAU_MIN_MS2).any(axis=0)
 
     def _repair(self, buf: np.ndarray, clipped: np.ndarray, decide_until: int) -> None:
         accel = buf.reshape(4, 6, -1)[:, :3]

@@ -2,22 +2,23 @@
 
 The engine confirms a stride's end (the next initial contact) once it holds the forward swing's
 peak MIDSWING_HALF_WINDOW_S behind it and IC_AFTER_S past the end of the swing (the shank's
-flexion rate back to zero), plus the few samples its declipper and resampler hold back
-(events.py, declip.py). The nominal z rate (within ~10° of the flexion axis) shows the same
-swing, so the agent ends a frame right there (ingest/agent/framer.py) instead of up to a frame
-later, and the server feeds its engine only then (pacing.py). A cut a sample or two early only
-delays that stride to the next call: the engine's output never depends on where it is cut.
+flexion rate back to zero), plus the sample its resampler holds back (events.py). The nominal
+z rate (within ~10° of the flexion axis) shows the same swing, so the agent ends a frame right
+there (ingest/agent/framer.py) instead of up to a frame later, and the server feeds its engine
+only then (pacing.py). A cut a sample or two early only delays that stride to the next call:
+the engine's output never depends on where it is cut.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from metrics.core.declip import HOLD as DECLIP_HOLD
 from metrics.core.events import IC_AFTER_S, MIDSWING_HALF_WINDOW_S, MIDSWING_MIN_DPS
 
 SHANK_GZ = (11, 23)  # left_shank gz, right_shank gz in the 24 nominal channels
-HELD_SAMPLES = DECLIP_HOLD + 1  # the declipper's hold, and the resampler keeps its last sample
+# The resampler keeps its last sample back (the declipper keeps some only right after a strike,
+# where the accelerometers read 8 g or more: past the swing's end by IC_AFTER_S they rarely do).
+HELD_SAMPLES = 1
 SPARE_SAMPLES = 3  # the engine's flexion axis is not exactly nominal z: its swing ends a little off
 
 
