@@ -5,12 +5,12 @@
 The load is not the real agent (whose framers, spool and uplink per runner saturate its core
 before the server's, docs/performance.md) but sample frames cut as the agent cuts them: one
 minute of simulated running, quantised once, each runner's frames ending where a stride can be
-confirmed (`metrics.core.stride_cuts`) or after 200 ms (`--fixed-frames`: every 100 ms, the
-agent before), each sent when its last sample is due, the runners spread over several station
-sockets, sample indices tied to the wall clock — from one asyncio process on core 1, beside the
-tablets. Prints per N: IMU samples/s
-stored, server CPU (core 0) and per runner, p50/p99 from a stride's end to a tablet, and the
-load generator's own CPU (so it is seen not to be the bottleneck). The server runs as deployed
+confirmed (`metrics.core.stride_cuts`) or after 200 ms (`--fixed-frames`: every 100 ms, as the
+agent cut them before), sent as the agent sends them (every 20 ms, all frames complete by
+then), the runners spread over several station sockets, sample indices tied to the wall clock,
+from one asyncio process on core 1, beside the tablets. Prints per N: IMU samples/s stored,
+server CPU (core 0) and per runner, p50/p99 from a stride's end to a tablet, and the load
+generator's own CPU (so it is seen not to be the bottleneck). The server runs as deployed
 (DEBUG=0); `--debug` for the development settings.
 
 `--scale-out`: the same over two daphne processes (both on core 0) on PostgreSQL and the Redis
@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import websockets  # noqa: E402
 
+from ingest.agent.cli import COMMIT_S  # noqa: E402
 from ingest.agent.framer import MAX_FRAME_S  # noqa: E402
 from ingest.protocol import frames  # noqa: E402
 from ingest.protocol.ble import lsb, quantise  # noqa: E402
@@ -101,8 +102,9 @@ async def station(port: int, token: str, share: list[int], count: int, loop: np.
         drain = asyncio.create_task(_drain(ws))
         first = int((start - MIDNIGHT) * RATE)  # the sample clock is the wall clock since midnight
         plan = frame_plan(loop, share, first, int((stop - MIDNIGHT) * RATE), strides)
-        for end, k, at in plan:
-            await asyncio.sleep(max(0.0, MIDNIGHT + end / RATE - time.time()))
+        for end, k, at in plan:  # the agent spools and sends new frames every COMMIT_S
+            tick = np.ceil((MIDNIGHT + end / RATE) / COMMIT_S) * COMMIT_S
+            await asyncio.sleep(max(0.0, tick - time.time()))
             address = leggings[k]["ble_address"]
             rows = loop[(np.arange(at, end) + k * 997) % len(loop)]
             await ws.send(frames.encode(frames.SampleFrame(
