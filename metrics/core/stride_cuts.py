@@ -31,9 +31,9 @@ class StrideCuts:
 
     def scan(self, indices: np.ndarray, values: np.ndarray, rate: int) -> list[int]:
         """New samples, complete and in order (indices may skip lost ones), physical (n, 24)."""
-        after_peak = int(round(MIDSWING_HALF_WINDOW_S * rate)) + 2
-        after_end = int(round(IC_AFTER_S * rate)) + 1 + HELD_SAMPLES + SPARE_SAMPLES
-        after_peak += HELD_SAMPLES + SPARE_SAMPLES
+        margin = HELD_SAMPLES + SPARE_SAMPLES
+        after_peak = int(round(MIDSWING_HALF_WINDOW_S * rate)) + 2 + margin  # the peak's window is in
+        after_end = int(round(IC_AFTER_S * rate)) + 1 + margin  # the IC search window is in
         cuts = []
         for leg, channel in enumerate(SHANK_GZ):
             rate_dps = values[:, channel]
