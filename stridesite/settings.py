@@ -215,7 +215,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True  # collected once, compressed once (Plotly.js: 9 s)
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Mail (invitations, password resets): smtp+tls://user:password@host:587; by default printed to
+# the process's output (the journal of stridesite-web@…), where an operator can still read links.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="StrideSite <noreply@localhost>")
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 

@@ -52,6 +52,18 @@ def test_database_connections_persist_unless_told_otherwise(env, expected):
     assert result.stdout.strip().splitlines()[-1] == expected, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("env,expected", [
+    ({}, "django.core.mail.backends.console.EmailBackend None None False"),
+    ({"EMAIL_URL": "smtp+tls://club:pw@mail.club.example:587"},
+     "django.core.mail.backends.smtp.EmailBackend mail.club.example 587 True"),
+])
+def test_mail_is_printed_until_the_club_names_its_mail_server(env, expected):
+    query = ("from django.conf import settings; print(settings.EMAIL_BACKEND, "
+             "getattr(settings, 'EMAIL_HOST', None) or None, settings.EMAIL_PORT, settings.EMAIL_USE_TLS)")
+    result = _manage("shell", "-c", query, DEBUG="1", **env)
+    assert result.stdout.strip().splitlines()[-1] == expected, result.stdout + result.stderr
+
+
 @pytest.mark.django_db
 def test_plotly_js_is_served_by_the_app(client):
     response = client.get("/static/vendor/plotly.min.js")
