@@ -1,8 +1,8 @@
 """Run the whole test suite: `python -m tests [pytest args]`.
 
-Installs Debian's Chromium (real-browser tests) and dbus (the emulated-BlueZ tests) when
-they are missing and we can (root with apt-get); otherwise those tests skip and the
-summary says why.
+Installs Debian's Chromium (real-browser tests), dbus (the emulated-BlueZ tests) and Caddy (the
+reference deployment's test) when they are missing and we can (root with apt-get); otherwise
+those tests skip and the summary says why.
 """
 
 from __future__ import annotations
