@@ -230,6 +230,8 @@ def close_socket(devices: list[DeviceIngest]) -> list[tuple[DeviceIngest, int, S
 
 
 def _store(session: RunSession, numbered: list[tuple[int, Stride]]) -> None:
+    if not numbered:  # most feeds complete no stride: no statement at all
+        return
     with commits_not_flushed():  # stored before they are shown; flushed with the frames' commit
         StrideRecord.store(session, [stride for _, stride in numbered], ignore_conflicts=True)
 

@@ -22,7 +22,7 @@ import urllib.request
 import pytest
 import websockets
 
-from tests.ingest.live_server import ROOT, free_port, login_cookie, prepare_demo
+from tests.ingest.live_server import ROOT, free_port, login_cookie, prepare_demo, wait_until_running
 
 DEPLOY = ROOT / "deploy"
 UNITS = ("stridesite-web@.service", "stridesite-worker.service", "stridesite-agent.service")
@@ -193,6 +193,7 @@ async def _run_and_kill_one(tmp_path, database: str, token: str, logs: dict, boa
             boards.append(asyncio.create_task(_board(f"wss://127.0.0.1:{https}/ws/live/", origin, cookie,
                                                      context, board_log)))
             await asyncio.to_thread(_wait_for, lambda log=board_log: log, "a board subscribed")
+        await asyncio.to_thread(wait_until_running, 50)  # strides all through the agent's 45 s
         agent = subprocess.Popen(
             [sys.executable, "-m", "ingest.agent", "simulate", "--server", origin, "--ca-file", str(root),
              "--spool", str(tmp_path / "spool.sqlite3"), "--quiet", "--runners", str(RUNNERS),

@@ -10,7 +10,15 @@ import pytest
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_live_board import ALL_TILES_HAVE_A_STRIDE, _open_board
-from tests.ingest.live_server import ROOT, free_port, prepare_demo, server_env, start_agent, start_server
+from tests.ingest.live_server import (
+    ROOT,
+    free_port,
+    prepare_demo,
+    server_env,
+    start_agent,
+    start_server,
+    wait_until_running,
+)
 
 pytestmark = pytest.mark.browser
 HOME, BACK = "Demo trackside station", "Back straight"
@@ -27,6 +35,7 @@ def two_stations(tmp_path_factory):
     token = out.split("token: ")[1].split()[0]
     port = free_port()
     server = start_server(db, port)
+    wait_until_running(45)  # the home straight's runners still stride when the other station dies
     agents = {
         name: start_agent(port, key, db.parent / f"spool-{n}.sqlite3", "--runners", "4", "--leggings",
                           ",".join(f"SS-{i:04d}" for i in serials), output=subprocess.DEVNULL)

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from ingest.agent.virtual import demo_phases
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -100,6 +102,22 @@ def start_agent(port: int | list[int], token: str, spool: Path, *args: str,
          "--spool", str(spool), "--quiet", *args],
         cwd=ROOT, env=env, stdout=output, stderr=output, text=True,
     )
+
+
+def wait_until_running(seconds: float) -> float:
+    """Sleep until the virtual runners have `seconds` of running ahead; returns the time slept.
+    Their loop (ingest/agent/virtual.py: stand, walk, run, walk, stand) is one for all of them,
+    on a clock from midnight UTC, so every runner stops striding for the same 28 s; a test that
+    times strides must not span that (one did, ~1 run in 50: "27.8 s without a stride")."""
+    phases = demo_phases(3.5)
+    loop = sum(phase.seconds for phase in phases)
+    modes = [phase.mode for phase in phases]
+    run_from = sum(phase.seconds for phase in phases[: modes.index("run")])
+    run_to = loop - sum(phase.seconds for phase in phases[len(modes) - modes[::-1].index("run"):])
+    now = time.time() % 86400 % loop
+    wait = 0.0 if run_from + 1 <= now <= run_to - seconds else (run_from + 1 - now) % loop
+    time.sleep(wait)
+    return wait
 
 
 def cpu_seconds(pid: int) -> float:
