@@ -16,7 +16,9 @@ generator's own CPU (so it is seen not to be the bottleneck). The server runs as
 `--scale-out`: the same over two daphne processes (both on core 0) on PostgreSQL and the Redis
 channel layer (POSTGRES_SERVER, REDIS_URL; a fresh database, dropped after), stations and tablets
 spread over both; adds the PostgreSQL and Redis servers' CPU and, per run, the strides stored
-that the worst tablet never got.
+that the worst tablet never got. `--core-each` with it: process k on core k (as deployed, one a
+core), the load beside the second process on core 1 (it needs under a tenth of a core); CPU is
+then the two processes' sum, of two cores.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ async def _drain(ws) -> None:
 
 
 def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, scale_out: bool,
-        strides: bool = True) -> str:
+        strides: bool = True, core_each: bool = False) -> str:
     loop = waveform()
     with tempfile.TemporaryDirectory() as tmp, _database(scale_out) as database_url:
         db = Path(tmp) / "db.sqlite3"
@@ -128,8 +130,8 @@ def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, 
         ports = [free_port() for _ in range(2 if scale_out else 1)]
         servers = [start_server(db, port, redis, production=not debug, database_url=database_url)
                    for port in ports]
-        for server in servers:
-            os.sched_setaffinity(server.pid, {0})
+        for k, server in enumerate(servers):
+            os.sched_setaffinity(server.pid, {k if core_each else 0})
         os.sched_setaffinity(0, {1})
         cookie = login_cookie(db, "coach", database_url)
         boards: list[list] = [[] for _ in range(tablets)]
@@ -236,10 +238,13 @@ def main() -> None:
                         help="server with DEBUG=1 (query log on), as before; default: DEBUG=0, as deployed")
     parser.add_argument("--scale-out", action="store_true",
                         help="two daphne processes (both on core 0) on PostgreSQL and the Redis layer")
+    parser.add_argument("--core-each", action="store_true",
+                        help="with --scale-out: process k on core k, the load beside the second")
     parser.add_argument("--fixed-frames", action="store_true",
                         help="frames of 100 ms, as the agent cut them before it cut them at strides")
     args = parser.parse_args()
-    head = ("| runners (200 Hz) | stations | tablets | IMU samples/s stored | server CPU, core 0 "
+    where = "both processes, cores 0 + 1" if args.core_each else "core 0"
+    head = (f"| runners (200 Hz) | stations | tablets | IMU samples/s stored | server CPU, {where} "
             "| p50 / p99 stride → tablet | load generator CPU, core 1 |")
     if args.scale_out:
         head += " PostgreSQL + Redis CPU | strides a tablet missed |"
@@ -247,7 +252,7 @@ def main() -> None:
     print("|---" * head.count(" | ") + "|---|")
     for runners in args.runners:
         print(run(runners, args.stations, args.tablets, args.seconds, args.debug, args.scale_out,
-                  not args.fixed_frames), flush=True)
+                  not args.fixed_frames, args.core_each), flush=True)
 
 
 if __name__ == "__main__":
