@@ -711,7 +711,7 @@ class StrideEngine:
             waiting = np.concatenate(self._waiting_t)
             if self._rate is None and len(waiting) < 64:
                 return []
-            t, imu = waiting, np.concatenate(self._waiting_v)
+            t, imu = waiting, _joined(self._waiting_v)  # a whole recording at once: no copy of it
             self._waiting_t, self._waiting_v = [], []
             self._start(t)
         found = []
@@ -804,6 +804,10 @@ class StrideEngine:
             for (leg, t0, to, t1, kick, shank, heel, knee, knee_cm, cadence, contact, speed, band,
                  zone_kick, zone_knee, sym, quality, i) in zip(*columns, strict=True)
         ]
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def _quality_dicts(q: dict[str, np.ndarray]) -> list[dict]:

@@ -12,7 +12,14 @@ from types import SimpleNamespace
 import pytest
 import websockets
 
-from tests.ingest.live_server import free_port, login_cookie, prepare_demo, start_agent, start_server
+from tests.ingest.live_server import (
+    free_port,
+    login_cookie,
+    prepare_demo,
+    start_agent,
+    start_server,
+    wait_until_running,
+)
 
 pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"),
                                 reason="REDIS_URL unset: no Redis layer to test")
@@ -27,6 +34,7 @@ async def two_processes(tmp_path):
     redis = os.environ["REDIS_URL"]
     port_a, port_b = free_port(), free_port()
     server_a, server_b = start_server(db, port_a, redis), start_server(db, port_b, redis)
+    await asyncio.to_thread(wait_until_running, 40)  # strides from the start, not after a break
     agent = start_agent(port_a, token, tmp_path / "spool.sqlite3", "--runners", "2", "--seconds", "60")
     cookie = await asyncio.to_thread(login_cookie, db, "coach")
     yield SimpleNamespace(port_b=port_b, server_a=server_a, agent=agent, cookie=cookie)
