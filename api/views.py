@@ -11,13 +11,20 @@ from django.views.decorators.http import require_POST
 
 from api.models import PersonalToken
 
+LIVE_TOKENS = 10  # a user's tokens not revoked: a script or notebook each is plenty
+
 
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
-    new = None
+    new, status = None, 200
     if request.method == "POST":
-        _, new = PersonalToken.issue(request.user, request.POST.get("name", "").strip())
-    return render(request, "api/tokens.html", {"tokens": request.user.api_tokens.all(), "new": new})
+        if request.user.api_tokens.filter(revoked_at__isnull=True).count() >= LIVE_TOKENS:
+            messages.error(request, f"You have {LIVE_TOKENS} tokens already: revoke one you no longer use.")
+            status = 400
+        else:
+            _, new = PersonalToken.issue(request.user, request.POST.get("name", "").strip())
+    return render(request, "api/tokens.html", {"tokens": request.user.api_tokens.all(), "new": new},
+                  status=status)
 
 
 @login_required

@@ -29,9 +29,16 @@ class LeggingsForm(forms.ModelForm):
         fields = ["serial", "ble_name", "ble_address"]
         labels = {"ble_name": "BLE name", "ble_address": "BLE address"}
 
+    MAX_PAIRS = 300  # a club's whole stock; bounds what one account can make
+
     def __init__(self, *args, owner, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.owner = owner
+
+    def clean(self) -> dict:
+        if self._meta.model.objects.filter(owner=self.instance.owner).count() >= self.MAX_PAIRS:
+            raise forms.ValidationError(f"An account holds at most {self.MAX_PAIRS} pairs of leggings.")
+        return super().clean()
 
     def clean_serial(self) -> str:
         return self._new("serial", self.cleaned_data["serial"])
@@ -61,6 +68,20 @@ class SquadLeggingsForm(LeggingsForm):
 
 class StationForm(forms.Form):
     name = forms.CharField(max_length=80, label="Station name")
+
+    MAX_ACTIVE = 30  # stations a coach's tokens open at once (a track has a handful)
+
+    def __init__(self, *args, coach, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.coach = coach
+
+    def clean(self) -> dict:
+        from ingest.models import IngestStation
+
+        if IngestStation.objects.filter(coach=self.coach).active().count() >= self.MAX_ACTIVE:
+            raise forms.ValidationError(f"At most {self.MAX_ACTIVE} stations at once: revoke one you no "
+                                        "longer use first.")
+        return super().clean()
 
 
 class AssignLeggingsForm(forms.Form):

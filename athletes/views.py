@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -9,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from athletes import services
@@ -43,6 +46,7 @@ from stridesite.permissions import (
 )
 
 Kind = AuditEvent.Kind  # security events recorded by these views (audit app)
+HOME_STATIONS_A_DAY = 5  # new home-station tokens a runner may make (each revokes the last)
 
 
 def coach_required(view):
@@ -115,6 +119,12 @@ def _my_leggings_page(request: HttpRequest, runner: RunnerProfile, form: Legging
 def home_station_create(request: HttpRequest) -> HttpResponse:
     """Her home station: its token is shown once, in this response."""
     runner = _runner_of(request)
+    made = IngestStation.objects.filter(coach=request.user, home=True,
+                                        created_at__gte=timezone.now() - timedelta(days=1)).count()
+    if made >= HOME_STATIONS_A_DAY:
+        messages.error(request, f"At most {HOME_STATIONS_A_DAY} new home station tokens a day: use the "
+                                "last one, or try again tomorrow.")
+        return _my_leggings_page(request, runner, LeggingsForm(owner=request.user), status=400)
     for old in managed_stations(request.user).filter(home=True).active():
         revoke_station(old)  # one home station at a time: a new token replaces the old
     station, token = IngestStation.new(name=f"{runner.display_name}'s home station", coach=request.user)
@@ -177,7 +187,7 @@ def _squad_context(request: HttpRequest, squad: Squad, **forms) -> dict:
         "invitations": squad.invitations.pending(),
         "stations": managed_stations(request.user).filter(coach__in=squad.coaches.all()),
         "invite_form": InviteForm(),
-        "station_form": StationForm(),
+        "station_form": StationForm(coach=request.user),
         "assign_form": AssignLeggingsForm(
             leggings_qs=managed_leggings(request.user), runner_qs=members
         ),
@@ -266,7 +276,7 @@ def squad_register_leggings(request: HttpRequest, squad_id: int) -> HttpResponse
 @require_POST
 def station_create(request: HttpRequest, squad_id: int) -> HttpResponse:
     squad = get_object_or_404(coached_squads(request.user), pk=squad_id)
-    form = StationForm(request.POST)
+    form = StationForm(request.POST, coach=request.user)
     if not form.is_valid():
         context = _squad_context(request, squad, station_form=form)
         return render(request, "athletes/squad_detail.html", context, status=400)

@@ -84,3 +84,17 @@ def test_only_the_owner_sees_and_revokes_a_token(world, login):
     assert other.post(reverse("api_token_revoke", args=[row.pk])).status_code == 404
     row.refresh_from_db()
     assert row.revoked_at is None
+
+
+def test_a_user_holds_a_bounded_number_of_live_tokens(world, login, monkeypatch):
+    from api import views
+
+    monkeypatch.setattr(views, "LIVE_TOKENS", 2)
+    client = login(world.alice.user)
+    for name in ("one", "two"):
+        assert "token-value" in client.post(reverse("api_tokens"), {"name": name}).text
+    refused = client.post(reverse("api_tokens"), {"name": "three"})
+    assert refused.status_code == 400 and "token-value" not in refused.text
+    assert PersonalToken.objects.filter(user=world.alice.user).count() == 2
+    client.post(reverse("api_token_revoke", args=[PersonalToken.objects.get(name="one").pk]))
+    assert "token-value" in client.post(reverse("api_tokens"), {"name": "three"}).text

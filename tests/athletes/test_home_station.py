@@ -67,3 +67,22 @@ def test_a_pair_someone_else_registered_first_does_not_block_hers(world, login):
         assert reply.status_code == 400 and message in reply.content.decode()
         assert world.arno.user.username not in reply.content.decode()
     assert Leggings.objects.filter(owner=world.alice.user).count() == 1
+
+
+def test_a_runner_makes_few_home_tokens_a_day_and_few_pairs(world, login, monkeypatch):
+    from athletes import views
+    from athletes.forms import LeggingsForm
+
+    client = login(world.alice.user)
+    for _ in range(views.HOME_STATIONS_A_DAY):
+        assert client.post("/me/station/").status_code == 200
+    refused = client.post("/me/station/")
+    assert refused.status_code == 400 and "new-token" not in refused.content.decode()
+    assert IngestStation.objects.filter(coach=world.alice.user).count() == views.HOME_STATIONS_A_DAY
+    assert IngestStation.objects.filter(coach=world.alice.user).active().count() == 1  # the last one works
+
+    monkeypatch.setattr(LeggingsForm, "MAX_PAIRS", 1)
+    assert client.post("/me/leggings/", PAIR).status_code == 302
+    second = client.post("/me/leggings/", {**PAIR, "serial": "HOME-0002", "ble_address": "AA:BB:CC:DD:EE:02"})
+    assert second.status_code == 400 and "at most 1 pairs" in second.content.decode()
+    assert Leggings.objects.filter(owner=world.alice.user).count() == 1

@@ -192,3 +192,18 @@ def test_invalid_invite_form_shows_error_and_sends_nothing(world, login):
     )
     assert response.status_code == 400 and "errorlist" in response.text
     assert not mail.outbox and not Invitation.objects.exists()
+
+
+def test_a_coach_has_a_bounded_number_of_live_stations(world, login, monkeypatch):
+    from athletes.forms import StationForm
+
+    monkeypatch.setattr(StationForm, "MAX_ACTIVE", 2)
+    client = login(world.coach_a)
+    url = reverse("station_create", args=[world.squad_a.pk])
+    for name in ("Track 1", "Track 2"):
+        assert "new-token" in client.post(url, {"name": name}).text
+    refused = client.post(url, {"name": "Track 3"})
+    assert refused.status_code == 400 and "At most 2 stations" in refused.text
+    assert not IngestStation.objects.filter(name="Track 3").exists()
+    IngestStation.objects.get(name="Track 1").revoke()  # revoking one frees its place
+    assert "new-token" in client.post(url, {"name": "Track 3"}).text
