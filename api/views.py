@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from api.models import PersonalToken
+from stridesite.limits import MADE_A_DAY, made_in_last_day
 
 LIVE_TOKENS = 10  # a user's tokens not revoked: a script or notebook each is plenty
 
@@ -18,8 +19,12 @@ LIVE_TOKENS = 10  # a user's tokens not revoked: a script or notebook each is pl
 def tokens(request: HttpRequest) -> HttpResponse:
     new, status = None, 200
     if request.method == "POST":
-        if request.user.api_tokens.filter(revoked_at__isnull=True).count() >= LIVE_TOKENS:
+        mine = request.user.api_tokens
+        if mine.filter(revoked_at__isnull=True).count() >= LIVE_TOKENS:
             messages.error(request, f"You have {LIVE_TOKENS} tokens already: revoke one you no longer use.")
+            status = 400
+        elif made_in_last_day(mine) >= MADE_A_DAY:
+            messages.error(request, f"At most {MADE_A_DAY} new tokens a day: try again tomorrow.")
             status = 400
         else:
             _, new = PersonalToken.issue(request.user, request.POST.get("name", "").strip())

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 
 from athletes.models import RunnerProfile, Squad
+from stridesite.limits import MADE_A_DAY, made_in_last_day
 
 
 class SquadForm(forms.ModelForm):
@@ -78,9 +79,12 @@ class StationForm(forms.Form):
     def clean(self) -> dict:
         from ingest.models import IngestStation
 
-        if IngestStation.objects.filter(coach=self.coach).active().count() >= self.MAX_ACTIVE:
+        mine = IngestStation.objects.filter(coach=self.coach)
+        if mine.active().count() >= self.MAX_ACTIVE:
             raise forms.ValidationError(f"At most {self.MAX_ACTIVE} stations at once: revoke one you no "
                                         "longer use first.")
+        if made_in_last_day(mine) >= MADE_A_DAY:
+            raise forms.ValidationError(f"At most {MADE_A_DAY} new stations a day: try again tomorrow.")
         return super().clean()
 
 

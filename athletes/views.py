@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -11,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from athletes import services
@@ -35,6 +32,7 @@ from metrics.core import PACE_BANDS
 from metrics.models import ZoneOverride, zone_table_for
 from sessions.models import RunSession
 from sessions.summary import summarize
+from stridesite.limits import made_in_last_day
 from stridesite.permissions import (
     coached_runners,
     coached_squads,
@@ -119,9 +117,7 @@ def _my_leggings_page(request: HttpRequest, runner: RunnerProfile, form: Legging
 def home_station_create(request: HttpRequest) -> HttpResponse:
     """Her home station: its token is shown once, in this response."""
     runner = _runner_of(request)
-    made = IngestStation.objects.filter(coach=request.user, home=True,
-                                        created_at__gte=timezone.now() - timedelta(days=1)).count()
-    if made >= HOME_STATIONS_A_DAY:
+    if made_in_last_day(IngestStation.objects.filter(coach=request.user, home=True)) >= HOME_STATIONS_A_DAY:
         messages.error(request, f"At most {HOME_STATIONS_A_DAY} new home station tokens a day: use the "
                                 "last one, or try again tomorrow.")
         return _my_leggings_page(request, runner, LeggingsForm(owner=request.user), status=400)

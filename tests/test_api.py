@@ -98,3 +98,16 @@ def test_a_user_holds_a_bounded_number_of_live_tokens(world, login, monkeypatch)
     assert PersonalToken.objects.filter(user=world.alice.user).count() == 2
     client.post(reverse("api_token_revoke", args=[PersonalToken.objects.get(name="one").pk]))
     assert "token-value" in client.post(reverse("api_tokens"), {"name": "three"}).text
+
+
+def test_making_and_revoking_tokens_in_a_loop_stops_at_the_daily_bound(world, login, monkeypatch):
+    from api import views
+
+    monkeypatch.setattr(views, "MADE_A_DAY", 3)
+    client = login(world.alice.user)
+    for name in ("a", "b", "c"):
+        assert "token-value" in client.post(reverse("api_tokens"), {"name": name}).text
+        client.post(reverse("api_token_revoke", args=[PersonalToken.objects.get(name=name).pk]))
+    refused = client.post(reverse("api_tokens"), {"name": "d"})
+    assert refused.status_code == 400 and "new tokens a day" in refused.text
+    assert PersonalToken.objects.filter(user=world.alice.user).count() == 3

@@ -207,3 +207,17 @@ def test_a_coach_has_a_bounded_number_of_live_stations(world, login, monkeypatch
     assert not IngestStation.objects.filter(name="Track 3").exists()
     IngestStation.objects.get(name="Track 1").revoke()  # revoking one frees its place
     assert "new-token" in client.post(url, {"name": "Track 3"}).text
+
+
+def test_making_and_revoking_stations_in_a_loop_stops_at_the_daily_bound(world, login, monkeypatch):
+    from athletes import forms
+
+    monkeypatch.setattr(forms, "MADE_A_DAY", 2)
+    client = login(world.coach_a)
+    url = reverse("station_create", args=[world.squad_a.pk])
+    for name in ("Track 1", "Track 2"):
+        assert "new-token" in client.post(url, {"name": name}).text
+        IngestStation.objects.get(name=name).revoke()
+    refused = client.post(url, {"name": "Track 3"})
+    assert refused.status_code == 400 and "new stations a day" in refused.text
+    assert IngestStation.objects.filter(coach=world.coach_a).count() == 2
