@@ -19,7 +19,6 @@ from ingest.protocol.frames import SampleFrame
 from metrics.core import Stride
 from metrics.models import StrideRecord
 from sessions.models import RawChunk, RunSession
-from stridesite.durability import commits_not_flushed
 from stridesite.permissions import station_leggings
 
 log = logging.getLogger(__name__)
@@ -230,10 +229,9 @@ def close_socket(devices: list[DeviceIngest]) -> list[tuple[DeviceIngest, int, S
 
 
 def _store(session: RunSession, numbered: list[tuple[int, Stride]]) -> None:
-    if not numbered:  # most feeds complete no stride: no statement at all
-        return
-    with commits_not_flushed():  # stored before they are shown; flushed with the frames' commit
-        StrideRecord.store(session, [stride for _, stride in numbered], ignore_conflicts=True)
+    # Stored before they are shown, in a commit that does not wait for the disk (the frames'
+    # next commit flushes it); a feed that completed no stride writes nothing.
+    StrideRecord.store(session, [stride for _, stride in numbered], ignore_conflicts=True, unflushed=True)
 
 
 def _chunk(frame: SampleFrame, session: RunSession) -> RawChunk:

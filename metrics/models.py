@@ -11,6 +11,7 @@ from athletes.models import RunnerProfile
 from metrics.core import PACE_BANDS, Body, Stride, ZoneTable
 from metrics.core.zones import METRICS, validate_zone
 from sessions.models import RunSession
+from stridesite.durability import insert_unflushed
 
 
 class StrideRecord(models.Model):
@@ -50,26 +51,32 @@ class StrideRecord(models.Model):
         return f"{self.leg} stride at {self.t_start:.2f} s"
 
     @classmethod
-    def store(cls, session: RunSession, strides: list[Stride], ignore_conflicts: bool = False) -> None:
+    def store(cls, session: RunSession, strides: list[Stride], ignore_conflicts: bool = False,
+              unflushed: bool = False) -> None:
         """Insert many strides at once: one executemany, without a model instance per stride
-        (a 2-hour upload holds 21,000 strides; `bulk_create` spent 3 s building them)."""
+        (a 2-hour upload holds 21,000 strides; `bulk_create` spent 3 s building them).
+        `unflushed`: in a commit of their own that does not wait for the disk (live strides,
+        stridesite.durability.insert_unflushed)."""
         if not strides:
             return
         db = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy looks it up
         fields = [f for f in cls._meta.concrete_fields if not f.primary_key]
         json_fields = {f.name: f for f in fields if isinstance(f, models.JSONField)}
         on_conflict = OnConflict.IGNORE if ignore_conflicts else None
-        sql = (f"{db.ops.insert_statement(on_conflict=on_conflict)} {cls._meta.db_table} "
-               f"({', '.join(db.ops.quote_name(f.column) for f in fields)}) "
-               f"VALUES ({', '.join(['%s'] * len(fields))}) "
-               f"{db.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)}")
+        row = f"({', '.join(['%s'] * len(fields))})"
+        insert = (f"{db.ops.insert_statement(on_conflict=on_conflict)} {cls._meta.db_table} "
+                  f"({', '.join(db.ops.quote_name(f.column) for f in fields)}) VALUES {{rows}} "
+                  f"{db.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)}")
         rows = []
         for stride in strides:
             values = cls._values(session, stride)
             rows.append([json_fields[f.name].get_db_prep_save(values[f.name], db)
                          if f.name in json_fields else values[f.name] for f in fields])
+        if unflushed:
+            insert_unflushed(insert, row, rows)
+            return
         with db.cursor() as cursor:
-            cursor.executemany(sql, rows)
+            cursor.executemany(insert.format(rows=row), rows)
 
     @staticmethod
     def _values(session: RunSession, stride: Stride) -> dict:
