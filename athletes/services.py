@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
@@ -16,11 +19,31 @@ from ingest.models import Leggings
 from metrics.models import zone_table_for
 from sessions.groups import runner_group, squad_group
 
+log = logging.getLogger(__name__)
+
+
+class MailNotSent(Exception):
+    """The invitation stands but its mail did not leave: `link` is for the coach to pass on."""
+
+    def __init__(self, reason: str, link: str) -> None:
+        super().__init__(reason)
+        self.link = link
+
 
 def invitation_send(*, squad: Squad, email: str, invited_by, base_url: str) -> Invitation:
-    """Invite `email` to `squad` and mail the one-time link."""
+    """Invite `email` to `squad` and mail the one-time link; MailNotSent (with the link) when the
+    mail server cannot be reached."""
     invitation, token = Invitation.new(squad=squad, email=email, invited_by=invited_by)
     link = base_url + reverse("invitation_accept", args=[token])
+    try:
+        _mail_invitation(squad, email, invited_by, invitation, link)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("invitation mail to %s not sent: %s", email, error)
+        raise MailNotSent(str(error) or type(error).__name__, link) from None
+    return invitation
+
+
+def _mail_invitation(squad: Squad, email: str, invited_by, invitation: Invitation, link: str) -> None:
     send_mail(
         subject=f"Join {squad.name} on StrideSite",
         message=(
@@ -31,7 +54,6 @@ def invitation_send(*, squad: Squad, email: str, invited_by, base_url: str) -> I
         from_email=None,
         recipient_list=[email],
     )
-    return invitation
 
 
 class InvitationUnavailable(Exception):

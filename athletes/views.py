@@ -207,14 +207,15 @@ def squad_invite(request: HttpRequest, squad_id: int) -> HttpResponse:
     if not form.is_valid():
         context = _squad_context(request, squad, invite_form=form)
         return render(request, "athletes/squad_detail.html", context, status=400)
-    services.invitation_send(
-        squad=squad,
-        email=form.cleaned_data["email"],
-        invited_by=request.user,
-        base_url=request.build_absolute_uri("/")[:-1],
-    )
-    audit_record(Kind.INVITATION_SENT, request=request, squad=squad, target=form.cleaned_data["email"])
-    messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+    email = form.cleaned_data["email"]
+    try:
+        services.invitation_send(squad=squad, email=email, invited_by=request.user,
+                                 base_url=request.build_absolute_uri("/")[:-1])
+        messages.success(request, f"Invitation sent to {email}.")
+    except services.MailNotSent as error:  # the invitation stands: the coach passes the link on
+        messages.warning(request, f"The mail to {email} could not be sent ({error}). Give them this "
+                                  f"link yourself; it joins only the account of {email}: {error.link}")
+    audit_record(Kind.INVITATION_SENT, request=request, squad=squad, target=email)
     return redirect("squad_detail", squad_id=squad.pk)
 
 

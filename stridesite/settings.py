@@ -218,6 +218,7 @@ WHITENOISE_KEEP_ONLY_HASHED_FILES = True  # collected once, compressed once (Plo
 # Mail (invitations, password resets): smtp+tls://user:password@host:587; by default printed to
 # the process's output (the journal of stridesite-web@…), where an operator can still read links.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # an unreachable server must not hold a page
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="StrideSite <noreply@localhost>")
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 

@@ -141,3 +141,16 @@ def test_a_link_accepted_meanwhile_gets_a_clear_page_not_an_error(world, login, 
     client.force_login(world.bea.user)
     response = client.post(link)
     assert response.status_code == 410 and "can no longer be used" in response.text
+
+
+def test_when_the_mail_server_cannot_be_reached_the_coach_gets_the_link_to_pass_on(world, login, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
+    client = login(world.coach_a)
+    page = client.post(reverse("squad_invite", args=[world.squad_a.pk]), {"email": "new@example.com"},
+                       follow=True).text
+    assert "could not be sent" in page
+    link = re.search(r"http://testserver(/invite/[\w-]+/)", page).group(1)
+    assert Invitation.objects.get(email="new@example.com").is_usable
+    client.logout()
+    assert "Create your runner account" in client.get(link).text
