@@ -194,30 +194,23 @@ def test_invalid_invite_form_shows_error_and_sends_nothing(world, login):
     assert not mail.outbox and not Invitation.objects.exists()
 
 
-def test_a_coach_has_a_bounded_number_of_live_stations(world, login, monkeypatch):
-    from athletes.forms import StationForm
-
-    monkeypatch.setattr(StationForm, "MAX_ACTIVE", 2)
-    client = login(world.coach_a)
-    url = reverse("station_create", args=[world.squad_a.pk])
-    for name in ("Track 1", "Track 2"):
-        assert "new-token" in client.post(url, {"name": name}).text
-    refused = client.post(url, {"name": "Track 3"})
-    assert refused.status_code == 400 and "At most 2 stations" in refused.text
-    assert not IngestStation.objects.filter(name="Track 3").exists()
-    IngestStation.objects.get(name="Track 1").revoke()  # revoking one frees its place
-    assert "new-token" in client.post(url, {"name": "Track 3"}).text
-
-
-def test_making_and_revoking_stations_in_a_loop_stops_at_the_daily_bound(world, login, monkeypatch):
+@pytest.mark.parametrize("bound,revoke_each,refusal", [
+    ("MAX_ACTIVE", False, "At most 2 stations at once"),  # live stations
+    ("MADE_A_DAY", True, "At most 2 new stations a day"),  # a make-and-revoke loop
+])
+def test_a_coach_makes_a_bounded_number_of_stations(world, login, monkeypatch, bound, revoke_each, refusal):
     from athletes import forms
 
-    monkeypatch.setattr(forms, "MADE_A_DAY", 2)
+    monkeypatch.setattr(forms.StationForm if bound == "MAX_ACTIVE" else forms, bound, 2)
     client = login(world.coach_a)
     url = reverse("station_create", args=[world.squad_a.pk])
     for name in ("Track 1", "Track 2"):
         assert "new-token" in client.post(url, {"name": name}).text
-        IngestStation.objects.get(name=name).revoke()
+        if revoke_each:
+            IngestStation.objects.get(name=name).revoke()
     refused = client.post(url, {"name": "Track 3"})
-    assert refused.status_code == 400 and "new stations a day" in refused.text
+    assert refused.status_code == 400 and refusal in refused.text
     assert IngestStation.objects.filter(coach=world.coach_a).count() == 2
+    if not revoke_each:  # a revoked station frees its place
+        IngestStation.objects.get(name="Track 1").revoke()
+        assert "new-token" in client.post(url, {"name": "Track 3"}).text
