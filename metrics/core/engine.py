@@ -708,10 +708,10 @@ class StrideEngine:
         if self._resampler is None:
             self._waiting_t.append(t)
             self._waiting_v.append(imu)
-            waiting = np.concatenate(self._waiting_t)
+            waiting = _joined(self._waiting_t)  # a whole recording at once: no copy of it
             if self._rate is None and len(waiting) < 64:
                 return []
-            t, imu = waiting, _joined(self._waiting_v)  # a whole recording at once: no copy of it
+            t, imu = waiting, _joined(self._waiting_v)
             self._waiting_t, self._waiting_v = [], []
             self._start(t)
         found = []

@@ -104,8 +104,8 @@ def start_agent(port: int | list[int], token: str, spool: Path, *args: str,
     )
 
 
-def wait_until_running(seconds: float) -> float:
-    """Sleep until the virtual runners have `seconds` of running ahead; returns the time slept.
+def wait_until_running(seconds: float) -> None:
+    """Sleep until the virtual runners have `seconds` of running ahead.
     Their loop (ingest/agent/virtual.py: stand, walk, run, walk, stand) is one for all of them,
     on a clock from midnight UTC, so every runner stops striding for the same 28 s; a test that
     times strides must not span that (one did, ~1 run in 50: "27.8 s without a stride")."""
@@ -115,9 +115,8 @@ def wait_until_running(seconds: float) -> float:
     run_from = sum(phase.seconds for phase in phases[: modes.index("run")])
     run_to = loop - sum(phase.seconds for phase in phases[len(modes) - modes[::-1].index("run"):])
     now = time.time() % 86400 % loop
-    wait = 0.0 if run_from + 1 <= now <= run_to - seconds else (run_from + 1 - now) % loop
-    time.sleep(wait)
-    return wait
+    if not run_from + 1 <= now <= run_to - seconds:
+        time.sleep((run_from + 1 - now) % loop)
 
 
 def cpu_seconds(pid: int) -> float:
