@@ -16,6 +16,7 @@ from ingest.protocol.frames import FrameError, decode
 from sessions.broadcast import PRESENCE_S, TICK_S, Broadcaster
 from stridesite import operations
 from stridesite.ws_budget import CLOSE_OVER_BUDGET, Budget
+from stridesite.ws_dispatch import DirectDispatch
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def _receive_all(batch: list) -> list:
     return results
 
 
-class IngestConsumer(AsyncWebsocketConsumer):
+class IngestConsumer(DirectDispatch, AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.station = self.scope.get("station")
         if self.station is None:

@@ -15,6 +15,7 @@ from sessions.live_state import runner_snapshot, squad_snapshot
 from stridesite import operations
 from stridesite.permissions import coached_squads, visible_runners
 from stridesite.ws_budget import CLOSE_OVER_BUDGET, Bucket, Budget
+from stridesite.ws_dispatch import DirectDispatch
 
 MAX_GROUPS = 32  # a board watches one squad, a close-up one runner
 
@@ -44,7 +45,7 @@ def _is_id(value) -> bool:
     return type(value) is int and 0 < value <= MAX_ID
 
 
-class LiveConsumer(AsyncJsonWebsocketConsumer):
+class LiveConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
     """Messages in: `{"subscribe": "squad"|"runner", "id": N}`, `{"unsubscribe": …, "id": N}`,
     `{"backfill": "squad"|"runner", "id": N}` (after a gap in a runner's event numbers).
 

@@ -12,6 +12,7 @@ from ingest.protocol import frames
 from ingest.services import revoke_station
 from sessions.models import RawChunk, RunSession
 from stridesite.asgi import application
+from tests.busy_thread import occupy_the_database_thread
 from tests.factories import make_station
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -231,3 +232,19 @@ async def test_a_run_ends_only_on_the_station_that_streams_it(world, station):
                                                       .filter(leggings=world.leggings_a)))()
     assert done == ["done"]
     await ours.disconnect()
+
+
+async def test_a_frame_is_answered_while_the_database_thread_is_busy(world, station):
+    """A frame's handling no longer waits for the database thread before it starts (channels'
+    dispatch hopped there for every message): a malformed one is refused at once even while
+    that thread is held (stridesite/ws_dispatch.py)."""
+    communicator, _, _ = await _connect(station[1])
+    await communicator.receive_from()  # hello
+    busy, release = await occupy_the_database_thread()
+    try:
+        await communicator.send_to(bytes_data=b"junk")
+        assert "error" in json.loads(await communicator.receive_from(timeout=2))
+    finally:
+        release.set()
+        await busy
+    await communicator.disconnect()

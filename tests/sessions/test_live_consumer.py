@@ -9,6 +9,7 @@ from django.test import Client
 from athletes import services
 from sessions.groups import runner_group, squad_group
 from stridesite.asgi import application
+from tests.busy_thread import occupy_the_database_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -232,3 +233,23 @@ async def test_a_zone_change_reaches_the_boards_of_the_runner_at_once_and_no_oth
     assert await other.receive_nothing(timeout=0.3)
     await mine.disconnect()
     await other.disconnect()
+
+
+async def test_a_tick_reaches_the_board_while_the_database_thread_is_busy(world):
+    """Channels' own dispatch queued every message behind the one database thread (to close
+    old connections): a busy engine held back every board's ticks (stridesite/ws_dispatch.py)."""
+    communicator, _ = await _connect(world.coach_a)
+    await communicator.send_json_to({"subscribe": "squad", "id": world.squad_a.pk})
+    await communicator.receive_json_from()  # subscribed
+    await communicator.receive_json_from()  # backfill
+    busy, release = await occupy_the_database_thread()
+    events = [{"kind": "status", "runner": world.alice.pk, "status": "streaming"}]
+    await get_channel_layer().group_send(squad_group(world.squad_a.pk),
+                                         {"type": "live.tick", "events": events})
+    try:
+        assert await communicator.receive_json_from(timeout=2) == {"type": "tick", "events": events}
+    finally:
+        release.set()
+        await busy
+    await communicator.disconnect()
+
