@@ -24,7 +24,7 @@ import numpy as np
 from ingest.protocol.ble import lsb
 from metrics.core import Stride, StrideEngine
 from metrics.core.pacing import PacedFeed
-from metrics.models import body_of, zone_table_for
+from metrics.models import body_of, zone_table_for, zone_tables_for
 from sessions.models import RawChunk, RunSession
 
 ZONES_EVERY_S = 2.0  # a coach's zone change applies within this long, from the next stride on
@@ -33,10 +33,10 @@ ZONES_EVERY_S = 2.0  # a coach's zone change applies within this long, from the 
 @dataclass
 class _LiveSession:
     paced: PacedFeed
+    runner_id: int
     stored: set[tuple[str, float]] = field(default_factory=set)  # (leg, t_start) stored before a takeover
     stored_until: float = -np.inf  # the newest of them starts here: later strides are all new
     count: int = 0  # strides of the session so far
-    zones_checked: float = field(default_factory=time.monotonic)
 
     def new(self, strides: list[Stride]) -> list[tuple[int, Stride]]:
         """The strides not stored before, each with its number in the session."""
@@ -48,6 +48,7 @@ class _LiveSession:
 
 
 _sessions: dict[int, _LiveSession] = {}
+_zones_read = [time.monotonic()]  # when every live engine's zones were last read
 
 
 def chunk_samples(chunk: RawChunk) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +68,7 @@ def _take_over(session: RunSession, before_index: int) -> tuple[_LiveSession, li
     runner = session.runner
     engine = StrideEngine(body_of(runner), sample_rate=session.sample_rate_hz, zones=zone_table_for(runner))
     stored = set(session.strides.values_list("leg", "t_start"))
-    state = _LiveSession(PacedFeed(engine), stored, max((t for _, t in stored), default=-np.inf),
+    state = _LiveSession(PacedFeed(engine), runner.pk, stored, max((t for _, t in stored), default=-np.inf),
                          count=len(stored))
     replayed: list[Stride] = []
     for chunk in session.chunks.filter(first_index__lt=before_index).iterator():
@@ -83,10 +84,17 @@ def feed(session: RunSession, indices: np.ndarray, values: np.ndarray) -> list[t
     if state is None:
         state, found = _take_over(session, int(indices[0]))
         _sessions[session.pk] = state
-    elif time.monotonic() - state.zones_checked > ZONES_EVERY_S:
-        state.paced.engine.zones = zone_table_for(session.runner)
-        state.zones_checked = time.monotonic()
+    elif time.monotonic() - _zones_read[0] > ZONES_EVERY_S:
+        _read_zones()
     return state.new(found + state.paced.take(_times(session, indices), values))
+
+
+def _read_zones() -> None:
+    """Every live engine's zones, one query for all of them."""
+    tables = zone_tables_for(list({state.runner_id for state in _sessions.values()}))
+    for state in _sessions.values():
+        state.paced.engine.zones = tables[state.runner_id]
+    _zones_read[0] = time.monotonic()
 
 
 def release(session: RunSession) -> list[tuple[int, Stride]]:

@@ -60,8 +60,8 @@ class DeviceIngest:
     """
 
     RECHECK_FRAMES = 100  # re-read permission and cursor every ~10 s of frames
-    FLUSH_FRAMES = 5
-    FLUSH_S = 0.5
+    FLUSH_FRAMES = 10
+    FLUSH_S = 1.0
 
     def __init__(self, station: IngestStation, address: str) -> None:
         self.station, self.address = station, address
@@ -164,20 +164,28 @@ class DeviceIngest:
 
     def flush(self) -> int | None:
         """Write the pending frames in one transaction; returns the seq now acknowledged."""
-        if not self.pending:
-            return None
-        first, last = self.pending[0][0].seq, self.pending[-1][0].seq
         with transaction.atomic():
-            advanced = IngestCursor.objects.filter(leggings=self.leggings, next_seq=first).update(
-                next_seq=last + 1)
-            if not advanced:  # another connection stored these meanwhile: start over from the cursor
-                self.pending, self.frames_since_check = [], self.RECHECK_FRAMES
-                return None
-            RawChunk.objects.bulk_create([_chunk(frame, session) for frame, session in self.pending])
-            for session in {id(s): s for _, s in self.pending}.values():
-                session.save(update_fields=["last_index", "ended_at"])
-        self.pending = []
+            chunks, last = self.claim()
+            RawChunk.objects.bulk_create(chunks)
         return last
+
+    def claim(self) -> tuple[list[RawChunk], int | None]:
+        """Inside the caller's transaction: move the cursor past the pending frames and note
+        their sessions' progress; (the frames' chunks to insert, the seq to acknowledge), or
+        ([], None) when there is nothing to write."""
+        if not self.pending:
+            return [], None
+        first, last = self.pending[0][0].seq, self.pending[-1][0].seq
+        advanced = IngestCursor.objects.filter(leggings=self.leggings, next_seq=first).update(
+            next_seq=last + 1)
+        if not advanced:  # another connection stored these meanwhile: start over from the cursor
+            self.pending, self.frames_since_check = [], self.RECHECK_FRAMES
+            return [], None
+        chunks = [_chunk(frame, session) for frame, session in self.pending]
+        for session in {id(s): s for _, s in self.pending}.values():
+            session.save(update_fields=["last_index", "ended_at"])
+        self.pending = []
+        return chunks, last
 
     def _continues(self, frame: SampleFrame) -> bool:
         """The frame belongs to the session the last frame went to."""
@@ -212,12 +220,14 @@ class DeviceIngest:
 def flush_together(devices: list[DeviceIngest]) -> dict[str, int]:
     """Write every device's pending frames in one transaction (one commit for the station's
     socket, not one per leggings); returns the seq now acknowledged per address."""
-    acks = {}
+    acks, chunks = {}, []
     with transaction.atomic():
         for device in devices:
-            flushed = device.flush()
-            if flushed is not None:
-                acks[device.address] = flushed
+            claimed, last = device.claim()
+            if last is not None:
+                chunks += claimed
+                acks[device.address] = last
+        RawChunk.objects.bulk_create(chunks)  # one insert for the station's frames
     return acks
 
 

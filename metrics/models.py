@@ -121,10 +121,17 @@ class ZoneOverride(models.Model):
 
 def zone_table_for(runner: RunnerProfile) -> ZoneTable:
     """The runner's zones now: defaults with the newest override per band and metric."""
-    overrides: dict[str, dict[str, tuple[float, float]]] = {}
-    for row in runner.zone_overrides.all():  # newest first
-        overrides.setdefault(row.band, {}).setdefault(row.metric, (row.low, row.high))
-    return ZoneTable(overrides)
+    return zone_tables_for([runner.pk])[runner.pk]
+
+
+def zone_tables_for(runner_ids: list[int]) -> dict[int, ZoneTable]:
+    """Each runner's zones now, in one query."""
+    overrides: dict[int, dict[str, dict[str, tuple[float, float]]]] = {pk: {} for pk in runner_ids}
+    rows = ZoneOverride.objects.filter(runner_id__in=runner_ids).values_list(
+        "runner_id", "band", "metric", "low", "high")
+    for runner_id, band, metric, low, high in rows:  # newest first
+        overrides[runner_id].setdefault(band, {}).setdefault(metric, (low, high))
+    return {pk: ZoneTable(table) for pk, table in overrides.items()}
 
 
 def body_of(runner: RunnerProfile) -> Body:

@@ -2,15 +2,21 @@
 strides with the same numbers as frame by frame, each frame's own result in place (duplicates
 answered, refused frames refused), the engine fed once per run of frames."""
 
+import time
+from types import SimpleNamespace
 from unittest import mock
 
 import numpy as np
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ingest import live
-from ingest.services import DeviceIngest, FrameRefused, close_socket
+from ingest.services import DeviceIngest, FrameRefused, close_socket, flush_together
 from metrics.core import StrideEngine, pacing
 from metrics.core.stride_cuts import StrideCuts
-from metrics.models import StrideRecord, body_of
+from metrics.core.zones import PACE_BANDS
+from metrics.models import StrideRecord, ZoneOverride, body_of
+from sessions.models import RawChunk
 from tests.factories import make_leggings, make_station
 from tests.ingest.test_takeover import _frames, _samples
 
@@ -87,3 +93,48 @@ def test_a_closed_socket_stores_the_strides_its_engine_still_held(world):
     stored = {(leg, round(t, 4)) for leg, t in StrideRecord.objects.values_list("leg", "t_start")}
     assert held and stored == expected
     assert device.next_seq == len(sent) and not device.pending  # and the frames written
+
+
+
+def test_a_coachs_zone_change_reaches_every_live_engine_from_one_query(world):
+    """Every ZONES_EVERY_S the live engines of this process read their runners' zones, all of them
+    in one query: the changed runner's next strides are labelled by her new zones, the others' not."""
+    _, raw, _ = _samples()
+    alice, arno = _device(world, world.leggings_a), _device(world, make_leggings(world.coach_a, world.arno))
+    frames = {device: _frames(device.address, raw) for device in (alice, arno)}
+    half = len(frames[alice]) // 2
+    for device in (alice, arno):
+        device.receive_many(frames[device][:half])
+    for band in PACE_BANDS:
+        ZoneOverride.objects.create(runner=world.alice, band=band, metric="kickback", low=0, high=1)
+    later = time.monotonic() + live.ZONES_EVERY_S + 1
+    reads, zones = {}, {}
+    with mock.patch.object(live, "time", SimpleNamespace(monotonic=lambda: later)):
+        for device in (alice, arno):
+            with CaptureQueriesContext(connection) as queries:
+                results = device.receive_many(frames[device][half:])
+            reads[device] = sum("zoneoverride" in query["sql"] for query in queries.captured_queries)
+            zones[device] = {stride.zone["kickback"] for result in results for _, stride in result[1]}
+    live.forget()
+    assert reads == {alice: 1, arno: 0}  # alice's feed read both runners' zones
+    assert zones[alice] == {"above"}
+    assert "in" in zones[arno]
+
+
+def test_a_stations_due_frames_go_in_one_commit_and_one_insert(world):
+    """`flush_together`: every leggings' pending frames of a socket, written together."""
+    _, raw, _ = _samples()
+    station, _ = make_station(world.coach_a)
+    devices = []
+    for runner in (world.alice, world.arno):
+        device = DeviceIngest(station, make_leggings(world.coach_a, runner).ble_address)
+        device.refresh()
+        device.receive_many(_frames(device.address, raw)[:3])
+        devices.append(device)
+    with CaptureQueriesContext(connection) as queries:
+        acks = flush_together(devices)
+    live.forget()
+    assert acks == {device.address: 2 for device in devices}
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert len([q for q in sql if q.startswith("INSERT") and "rawchunk" in q]) == 1
+    assert RawChunk.objects.count() == 6
