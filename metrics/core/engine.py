@@ -162,6 +162,7 @@ class _BlockCalibration:
         self.standing = (np.full((4, 3), np.nan), np.zeros((4, 3)))  # (accel, gyro) means, or NaN
         self.current = self._flexion(self.moments.sum(axis=0)[None], self.counts.sum(axis=0)[None],
                                      cal.long_axes(self.standing[0][None]))
+        self._unchanged = self._frames_now()
 
     def frames(self, parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         """The (long axis, gyro bias) each piece of samples is seen with — the block in progress,
@@ -174,6 +175,22 @@ class _BlockCalibration:
         g_mean = np.concatenate([self.standing[1][None], *(s[2] for s in stats)])
         latest = np.maximum.accumulate(np.where(still, np.arange(len(f_mean)), 0))
         return cal.long_axes(f_mean[latest]), g_mean[latest], (f_mean[latest[-1]], g_mean[latest[-1]])
+
+    def pieces_frames(self, parts: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+        """`frames`, with each piece's rows (long axis, plane basis) stacked (pieces, sensors,
+        3 rows, 3); most pushes complete no block and reuse those of the block in progress."""
+        if not parts:
+            return self._unchanged
+        along, bias, standing = self.frames(parts)
+        return (*self._frames_of(along, bias), standing)
+
+    def _frames_of(self, along: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, ...]:
+        return along, np.stack([along, *cal.plane_basis(along)], axis=2), bias
+
+    def _frames_now(self) -> tuple[np.ndarray, ...]:
+        """`pieces_frames` of a push that completes no block, until the next block completes."""
+        along, bias, standing = self.frames([])
+        return (*self._frames_of(along, bias), standing)
 
     @staticmethod
     def _standing(blocks: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -191,6 +208,7 @@ class _BlockCalibration:
         count_sum = window(counts, AXIS_BLOCKS, axis=0).sum(axis=-1)
         self.moments, self.counts = moments[-(AXIS_BLOCKS - 1):], counts[-(AXIS_BLOCKS - 1):]
         self.standing = standing
+        self._unchanged = self._frames_now()
         flexion = self._flexion(moment_sum, count_sum, along)
         self.current = flexion[-1:]
         return flexion
@@ -330,9 +348,8 @@ class _Segment:
             blocks.append(np.concatenate([self.tail[:, self.tail.shape[1] - done:], channels[:, :head]],
                                          axis=1)[:, None])
             blocks.append(channels[:, head: head + full * size].reshape(24, full, size))
-        along, bias, standing = self.cal.frames(blocks)
+        along, frames, bias, standing = self.cal.pieces_frames(blocks)
         imu = channels.reshape(4, 6, n)
-        frames = np.stack([along, *cal.plane_basis(along)], axis=2)  # (pieces, sensors, 3 rows, 3)
         rate = _frame_components(imu[:, 3:], pieces, frames, bias, self._scratch("rate", (3, 4), n))
         force = _frame_components(imu[:, :3], pieces, frames, None, self._scratch("force", (3, 4), n))
         cos, sin = self._twist(rate[0])
@@ -502,6 +519,8 @@ class _Segment:
         def count() -> np.ndarray:
             starts, ends = self._runs()
             long = ends - starts > SHORT_HOLE_SAMPLES
+            if not long.any():  # the common case: nothing lost, or single instants only
+                return np.zeros(len(self.filled) + 1, dtype=np.int64)
             marks = np.zeros(len(self.filled) + 1, dtype=np.int64)
             np.add.at(marks, starts[long], 1)
             np.add.at(marks, ends[long], -1)

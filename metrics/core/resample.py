@@ -140,14 +140,8 @@ class GridResampler:
                 samples[:, present[0]: present[-1] + 1] = rows.T
             else:
                 samples[:, present] = rows.T
-        edge = self._fill_cubic(samples, np.flatnonzero(filled) + start, start)
-        for gap_start, gap_end in true_runs(edge):
-            samples[:, gap_start:gap_end] = self._fill(start + gap_start, start + gap_end).T
-        runs = np.diff(np.concatenate([[0], filled.view(np.int8), [0]]))
-        gap_starts, gap_ends = np.flatnonzero(runs == 1), np.flatnonzero(runs == -1)
-        long = (gap_ends - gap_starts >= TEMPLATE_MIN_SAMPLES) & ~edge[gap_starts]
-        for gap_start, gap_end in zip(gap_starts[long].tolist(), gap_ends[long].tolist(), strict=True):
-            self._fill_from_previous_stride(samples, start, start + gap_start, start + gap_end)
+        if hi - lo < end - start:  # samples were lost: fill them
+            self._fill_gaps(samples, filled, start)
         chunk = GridChunk(self._t0, start, samples, filled, new_segment=self._fresh)
         self._fresh = False
         self._emitted = end
@@ -157,6 +151,18 @@ class GridResampler:
         self._k = k[keep_from:]
         v.keep_from(keep_from)
         return chunk
+
+    def _fill_gaps(self, samples: np.ndarray, filled: np.ndarray, start: int) -> None:
+        """Fill the `filled` columns of `samples` (grid rows from `start`): a cubic across short
+        runs, the previous stride across long ones, what is left at a segment's edge by `_fill`."""
+        edge = self._fill_cubic(samples, np.flatnonzero(filled) + start, start)
+        for gap_start, gap_end in true_runs(edge):
+            samples[:, gap_start:gap_end] = self._fill(start + gap_start, start + gap_end).T
+        runs = np.diff(np.concatenate([[0], filled.view(np.int8), [0]]))
+        gap_starts, gap_ends = np.flatnonzero(runs == 1), np.flatnonzero(runs == -1)
+        long = (gap_ends - gap_starts >= TEMPLATE_MIN_SAMPLES) & ~edge[gap_starts]
+        for gap_start, gap_end in zip(gap_starts[long].tolist(), gap_ends[long].tolist(), strict=True):
+            self._fill_from_previous_stride(samples, start, start + gap_start, start + gap_end)
 
     def _fill_cubic(self, samples: np.ndarray, missing: np.ndarray, start: int) -> np.ndarray:
         """Fill every missing sample that has two held samples on each side, all at once.
