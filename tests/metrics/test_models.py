@@ -38,3 +38,19 @@ def test_strides_are_stored_with_their_zones():
     assert session.strides.count() == len(strides) > 15
     first = session.strides.first()
     assert first.kickback_zone in {"below", "in", "above"}
+
+
+@pytest.mark.django_db
+def test_stored_strides_read_back_as_the_engine_gave_them():
+    """Every column, the JSON ones (trace, quality) too, comes back equal from the database."""
+    session = make_session(make_runner())
+    sim = simulate([Phase("stand", 3.0), Phase("run", 10.0, 3.8)], sample_rate=200, seed=4)
+    strides, _ = analyze(recording_of(sim), body_of(sim))
+    StrideRecord.store(session, strides)
+    stored = {(row.leg, row.t_start): row for row in session.strides.all()}
+    assert len(stored) == len(strides) > 10
+    for stride in strides:
+        row = stored[(stride.leg, stride.t_start)]
+        assert (row.trace, row.quality, row.low_quality) == (stride.trace, stride.quality, stride.low_quality)
+        assert (row.kickback_deg, row.kickback_symmetry_pct) == (stride.kickback_deg,
+                                                                 stride.symmetry_pct["kickback"])
