@@ -4,8 +4,10 @@ stride engine as it goes (`process`), so memory stays near one block whatever th
 
 from __future__ import annotations
 
+import fcntl
 import io
 import logging
+import os
 import queue
 import shutil
 import threading
@@ -119,16 +121,18 @@ def remove_abandoned(uploads: QuerySet[Upload] | None = None) -> int:
 
 
 def receive(upload: Upload, offset: int, data: bytes) -> int:
-    """Append one part at `offset` (a part sent twice is taken once); returns the bytes held."""
-    path = Path(upload.path)
-    held = path.stat().st_size
+    """Append one part at `offset` (a part sent twice is taken once, also when the retry comes
+    while the first is still being written: the file is locked from its size to the write);
+    returns the bytes held."""
     if upload.stage != Upload.Stage.RECEIVING:
         raise UploadRefused("this upload is not receiving parts")
-    if offset != held or len(data) > PART_BYTES or held + len(data) > upload.size_bytes:
-        if offset + len(data) == held:  # a retry of the part just taken
-            return held
-        raise UploadRefused(f"expected at most {PART_BYTES} bytes at offset {held}")
-    with open(path, "ab") as target:
+    with open(upload.path, "ab") as target:
+        fcntl.flock(target, fcntl.LOCK_EX)  # released when the file closes
+        held = os.fstat(target.fileno()).st_size
+        if offset != held or len(data) > PART_BYTES or held + len(data) > upload.size_bytes:
+            if offset + len(data) == held:  # a retry of the part just taken
+                return held
+            raise UploadRefused(f"expected at most {PART_BYTES} bytes at offset {held}")
         target.write(data)
     held += len(data)
     Upload.objects.filter(pk=upload.pk).update(progress=held / upload.size_bytes)
