@@ -164,10 +164,7 @@ class DeviceIngest:
 
     def flush(self) -> int | None:
         """Write the pending frames in one transaction; returns the seq now acknowledged."""
-        with transaction.atomic():
-            chunks, last = self.claim()
-            RawChunk.objects.bulk_create(chunks)
-        return last
+        return flush_together([self]).get(self.address)
 
     def claim(self) -> tuple[list[RawChunk], int | None]:
         """Inside the caller's transaction: move the cursor past the pending frames and note

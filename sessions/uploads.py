@@ -126,9 +126,9 @@ def receive(upload: Upload, offset: int, data: bytes) -> int:
     returns the bytes held."""
     if upload.stage != Upload.Stage.RECEIVING:
         raise UploadRefused("this upload is not receiving parts")
-    with open(upload.path, "ab") as target:
+    with open(upload.path, "r+b") as target:  # not "ab": a file removed meanwhile is not made again
         fcntl.flock(target, fcntl.LOCK_EX)  # released when the file closes
-        held = os.fstat(target.fileno()).st_size
+        held = target.seek(0, os.SEEK_END)
         if offset != held or len(data) > PART_BYTES or held + len(data) > upload.size_bytes:
             if offset + len(data) == held:  # a retry of the part just taken
                 return held

@@ -162,7 +162,7 @@ class _BlockCalibration:
         self.standing = (np.full((4, 3), np.nan), np.zeros((4, 3)))  # (accel, gyro) means, or NaN
         self.current = self._flexion(self.moments.sum(axis=0)[None], self.counts.sum(axis=0)[None],
                                      cal.long_axes(self.standing[0][None]))
-        self._unchanged = self._frames_now()
+        self._unchanged = self._stacked(*self.frames([]))
 
     def frames(self, parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         """The (long axis, gyro bias) each piece of samples is seen with — the block in progress,
@@ -177,20 +177,14 @@ class _BlockCalibration:
         return cal.long_axes(f_mean[latest]), g_mean[latest], (f_mean[latest[-1]], g_mean[latest[-1]])
 
     def pieces_frames(self, parts: list[np.ndarray]) -> tuple[np.ndarray, ...]:
-        """`frames`, with each piece's rows (long axis, plane basis) stacked (pieces, sensors,
-        3 rows, 3); most pushes complete no block and reuse those of the block in progress."""
-        if not parts:
-            return self._unchanged
-        along, bias, standing = self.frames(parts)
-        return (*self._frames_of(along, bias), standing)
+        """`frames` as (long axis, rows, gyro bias, standing means), the rows (long axis, plane
+        basis) stacked (pieces, sensors, 3 rows, 3); most pushes complete no block and reuse
+        those of the block in progress (`_unchanged`, kept until the next block completes)."""
+        return self._stacked(*self.frames(parts)) if parts else self._unchanged
 
-    def _frames_of(self, along: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, ...]:
-        return along, np.stack([along, *cal.plane_basis(along)], axis=2), bias
-
-    def _frames_now(self) -> tuple[np.ndarray, ...]:
-        """`pieces_frames` of a push that completes no block, until the next block completes."""
-        along, bias, standing = self.frames([])
-        return (*self._frames_of(along, bias), standing)
+    @staticmethod
+    def _stacked(along: np.ndarray, bias: np.ndarray, standing: tuple) -> tuple:
+        return along, np.stack([along, *cal.plane_basis(along)], axis=2), bias, standing
 
     @staticmethod
     def _standing(blocks: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -208,7 +202,7 @@ class _BlockCalibration:
         count_sum = window(counts, AXIS_BLOCKS, axis=0).sum(axis=-1)
         self.moments, self.counts = moments[-(AXIS_BLOCKS - 1):], counts[-(AXIS_BLOCKS - 1):]
         self.standing = standing
-        self._unchanged = self._frames_now()
+        self._unchanged = self._stacked(*self.frames([]))
         flexion = self._flexion(moment_sum, count_sum, along)
         self.current = flexion[-1:]
         return flexion

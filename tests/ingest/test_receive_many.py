@@ -95,7 +95,6 @@ def test_a_closed_socket_stores_the_strides_its_engine_still_held(world):
     assert device.next_seq == len(sent) and not device.pending  # and the frames written
 
 
-
 def test_a_coachs_zone_change_reaches_every_live_engine_from_one_query(world):
     """Every ZONES_EVERY_S the live engines of this process read their runners' zones, all of them
     in one query: the changed runner's next strides are labelled by her new zones, the others' not."""
