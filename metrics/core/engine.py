@@ -37,6 +37,7 @@ from metrics.core.anchors import (
 )
 from metrics.core.declip import Declipper
 from metrics.core.events import initial_contacts, midswing_peaks, seconds, toe_offs
+from metrics.core.growing import GrowingRows
 from metrics.core.recording import Recording
 from metrics.core.resample import GridChunk, GridResampler
 from metrics.core.strides import (
@@ -211,6 +212,9 @@ class _BlockCalibration:
         return _Flexion(*cal.flexion_angles(moment, count, self.min_moving, along))
 
 
+_BUFFERS = ("shank_accel", "phi", "p", "q", "ws", "filled", "clipped", "flat", "rail")
+
+
 @dataclass
 class _Found:
     """Strides of one leg found in the grid (indices into their segment), before labelling."""
@@ -219,7 +223,7 @@ class _Found:
     start: np.ndarray
     toe_off: np.ndarray
     end: np.ndarray
-    values: dict[str, np.ndarray]  # strides.METRICS
+    values: np.ndarray  # (strides.METRICS, n)
     trace: np.ndarray  # (n, 2, k) thigh, shank
     quality: dict[str, np.ndarray]  # Segment._quality, and "waited" for a later anchor
 
@@ -264,6 +268,7 @@ class _Segment:
         self.cal = calibration
         self.offset = 0  # absolute grid index of sample 0
         self.tail = np.empty((24, 0))  # the latest raw samples: the block in progress, fault context
+        # Per-sample buffers, each a view of its store in `_buffers` (growing.py):
         self.shank_accel = np.empty((6, 0))  # raw specific force of the left, then right shank
         self.phi = np.empty((4, 0))
         self.p = np.empty((4, 0))  # specific force turned by φ (strides.turned_force)
@@ -273,6 +278,8 @@ class _Segment:
         self.clipped = np.empty(0, dtype=bool)  # accelerometer clipped beyond repair
         self.flat = np.empty((2, 0), dtype=bool)  # per leg: a gyro repeated its previous sample
         self.rail = np.empty((2, 0), dtype=bool)  # per leg: a gyro sat on a large value (its rail)
+        self._buffers = {name: GrowingRows(getattr(self, name).shape[:-1], getattr(self, name).dtype.type)
+                         for name in _BUFFERS}
         self.declipper = Declipper()
         self.twist_state = np.zeros((4, 1))
         self.rate_tail = np.empty((3, 4, 0))  # de-twisted gyro (x, y, moving) of the block in progress
@@ -317,7 +324,7 @@ class _Segment:
         for name, new in (("shank_accel", shank_accel), ("ws", ws), ("phi", phi), ("p", p),
                           ("q", q), ("filled", filled), ("clipped", clipped), ("flat", flat),
                           ("rail", rail)):
-            setattr(self, name, np.concatenate([getattr(self, name), new], axis=-1))
+            setattr(self, name, self._buffers[name].append(new))
 
     def _project(self, channels: np.ndarray, filled: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per sensor (4, n): flexion rate w (deg/s) and the specific force along the long (f_a)
@@ -361,7 +368,7 @@ class _Segment:
         self.rate_tail = np.concatenate([self.rate_tail, detwisted], axis=2)[:, :, -size:]
         x_f, y_f = cal.detwist(force[1], force[2], cos, sin)
         # Forward = flexion axis × long axis: the flexion direction of the components turned by 90°.
-        return (_along_flexion(flexion, pieces, x, y), force[0].copy(),
+        return (_along_flexion(flexion, pieces, x, y), force[0],
                 _along_flexion(flexion, pieces, -y_f, x_f))
 
     def _signals(self, w: np.ndarray, f_a: np.ndarray, f_b: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -463,7 +470,7 @@ class _Segment:
         quality["waited"] = settled.waited[done]
         quality["contact_in_gap"] = waiting.contact_in_gap[done]
         return _Found(side, start[keep] + off, toe[keep] + off, end[keep] + off,
-                      {name: getattr(batch, name)[keep] for name in METRICS}, batch.trace[keep],
+                      np.stack([getattr(batch, name)[keep] for name in METRICS]), batch.trace[keep],
                       {name: values[keep] for name, values in quality.items()})
 
     def _wait(self, leg: str, side: int, body: Body, signals: list[SegmentSignals], start: np.ndarray,
@@ -504,9 +511,8 @@ class _Segment:
         within IMPACT_NEAR_S of it, where the impact it was found by may have been lost."""
         near = seconds(IMPACT_NEAR_S, self.rate)
         long_lost = self._long_lost()
-        lo = np.clip(contact - near, 0, len(self.filled))
-        hi = np.clip(contact + near + 1, 0, len(self.filled))
-        return long_lost[hi] > long_lost[lo]
+        size = len(self.filled)
+        return long_lost[np.minimum(contact + near + 1, size)] > long_lost[np.maximum(contact - near, 0)]
 
     def _long_lost(self) -> np.ndarray:
         """Running count (0 first) of the samples in runs of more than SHORT_HOLE_SAMPLES lost ones."""
@@ -536,11 +542,9 @@ class _Segment:
                  uncertainty: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Per stride (buffer indices): how much of it was observed and how far its peaks can be trusted."""
         filled = self._filled_count()
-        near = np.zeros(len(start), dtype=bool)
-        last = len(self.filled) - 1
-        for at in peak.values():  # the peak or a neighbour of its parabola was not observed
-            for step in (-1, 0, 1):
-                near |= self.filled[np.clip(at + step, 0, last)]
+        # The peak or a neighbour of its parabola was not observed.
+        around = np.stack(list(peak.values()))[:, None] + np.array([-1, 0, 1])[:, None]
+        near = self.filled[np.minimum(np.maximum(around, 0), len(self.filled) - 1)].any(axis=(0, 1))
         kick, knee = uncertainty["kickback"], uncertainty["knee_elevation"]
         return {
             "missing_pct": 100 * (filled[end] - filled[start]) / (end - start),
@@ -608,9 +612,11 @@ class _Segment:
 
     def _sensor_faults(self, start: np.ndarray, end: np.ndarray, side: int) -> np.ndarray:
         """Per stride: "sensor_flat", "saturated" (gyro on its rail), "clipped" or ""."""
+        lo = int(start.min()) + 1  # counts over the strides' span only
+
         def inside(flag: np.ndarray) -> np.ndarray:
-            count = np.concatenate([[0], np.cumsum(flag)])
-            return count[end + 1] - count[start + 1]
+            count = np.concatenate([[0], np.cumsum(flag[lo: int(end.max()) + 1])])
+            return count[end + 1 - lo] - count[start + 1 - lo]
 
         return np.where(inside(self.flat[side]) >= end - start, "sensor_flat",
                         np.where(inside(self.rail[side]) > 0, "saturated",
@@ -630,8 +636,8 @@ class _Segment:
         keep_from = min(marks) - int(KEEP_S * self.rate)
         drop = keep_from - self.offset
         if drop > 2 * self.rate * KEEP_S:
-            for name in ("shank_accel", "phi", "p", "q", "ws", "filled", "clipped", "flat", "rail"):
-                setattr(self, name, getattr(self, name)[..., drop:])
+            for name in _BUFFERS:
+                setattr(self, name, self._buffers[name].drop(drop))
             self.offset += drop
 
 
@@ -782,34 +788,29 @@ class StrideEngine:
             return []
 
         dt = 1.0 / self._rate
-
-        def joined(pick) -> np.ndarray:
-            return np.concatenate([pick(t0, f) for t0, f in found])
-
-        t_start, t_toe_off, t_end = (joined(lambda t0, f, name=name: t0 + getattr(f, name) * dt)
-                                     for name in ("start", "toe_off", "end"))
-        side = joined(lambda t0, f: np.full(len(f.start), f.side))
-        v = {name: joined(lambda t0, f, name=name: f.values[name]) for name in METRICS}
+        times = _joined([t0 + np.stack([f.start, f.toe_off, f.end]) * dt for t0, f in found], axis=1)
+        side = _joined([np.full(len(f.start), f.side) for _, f in found])
+        values = _joined([f.values for _, f in found], axis=1)
+        q = {name: _joined([f.quality[name] for _, f in found]) for name in found[0][1].quality}
         traces = [trace for _, f in found for trace in _trace_rows(f.trace)]
-        q = {name: joined(lambda t0, f, name=name: f.quality[name]) for name in found[0][1].quality}
-        order = np.lexsort((side, t_end))
-        side, t_start, t_toe_off, t_end = side[order], t_start[order], t_toe_off[order], t_end[order]
-        v = {name: values[order] for name, values in v.items()}
-        q = {name: values[order] for name, values in q.items()}
+        order = np.lexsort((side, times[2]))
+        times, side, values = times[:, order], side[order], values[:, order]
+        q = {name: column[order] for name, column in q.items()}
+        v = dict(zip(METRICS, values, strict=True))
         bands = np.full(len(order), self.pinned_band) if self.pinned_band else pace_bands(v["speed_mps"])
         zones = self.zones.labels(bands, v["kickback_deg"], v["knee_elevation_deg"])
-        paired = np.column_stack([v["kickback_deg"], v["knee_elevation_deg"]])
         # Low-quality strides, and strides delivered late (they waited for a later anchor), do not
         # enter the other strides' symmetry: it stays the same however the stream was chunked.
-        symmetry = self._symmetry.add(side, t_end, paired, counts=~(q["low"] | q["waited"]))
+        paired = np.column_stack([v["kickback_deg"], v["knee_elevation_deg"]])
+        symmetry = self._symmetry.add(side, times[2], paired, counts=~(q["low"] | q["waited"]))
         symmetry = np.where(np.isnan(symmetry), None, np.round(symmetry, 2)).tolist()
-        rounded = {name: np.round(values, 1 if name == "cadence_spm" else 2).tolist()
-                   for name, values in v.items()}
-        rounded["contact_ms"] = np.rint(v["contact_ms"]).astype(int).tolist()
-        times = (np.round(x, 4).tolist() for x in (t_start, t_toe_off, t_end))
-        quality = _quality_dicts(q)
-        columns = [np.array(LEGS)[side].tolist(), *times, *(rounded[name] for name in METRICS),
-                   bands.tolist(), zones[0].tolist(), zones[1].tolist(), symmetry, quality, order.tolist()]
+        rounded = np.round(values, 2)
+        rounded[_CADENCE] = np.round(values[_CADENCE], 1)
+        rounded = rounded.tolist()
+        rounded[_CONTACT] = np.rint(values[_CONTACT]).astype(int).tolist()
+        columns = [np.array(LEGS)[side].tolist(), *np.round(times, 4).tolist(), *rounded,
+                   bands.tolist(), zones[0].tolist(), zones[1].tolist(), symmetry, _quality_dicts(q),
+                   order.tolist()]
         return [
             Stride(leg, t0, to, t1, kick, shank, heel, knee, knee_cm, cadence, contact, speed, band,
                    {"kickback": zone_kick, "knee_elevation": zone_knee},
@@ -819,8 +820,12 @@ class StrideEngine:
         ]
 
 
-def _joined(arrays: list[np.ndarray]) -> np.ndarray:
-    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+def _joined(arrays: list[np.ndarray], axis: int = 0) -> np.ndarray:
+    """The arrays joined (no copy of a single one)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=axis)
+
+
+_CADENCE, _CONTACT = METRICS.index("cadence_spm"), METRICS.index("contact_ms")  # rows of `values`
 
 
 def _quality_dicts(q: dict[str, np.ndarray]) -> list[dict]:

@@ -65,13 +65,14 @@ class _Orientation:
 
 
 def _velocity(terms: list[tuple[float, SegmentSignals, np.ndarray]], at: np.ndarray) -> np.ndarray:
-    """Velocity (X, Z) relative to the hip of a point at Σ d·θ'·n(θ), at sample `at` of each stride."""
-    v = np.zeros((len(at), 2))
+    """Velocity (..., n, X/Z) relative to the hip of a point at Σ d·θ'·n(θ), at samples `at`
+    (..., n) of each of n strides."""
+    v = np.zeros((*at.shape, 2))
     for distance, seg, offset in terms:
         theta = seg.phi[at] + offset
         omega = np.radians(seg.rate[at])
-        v[:, 0] += distance * omega * np.cos(theta)
-        v[:, 1] += distance * omega * np.sin(theta)
+        v[..., 0] += distance * omega * np.cos(theta)
+        v[..., 1] += distance * omega * np.sin(theta)
     return v
 
 
@@ -87,9 +88,10 @@ def _orientation(seg: SegmentSignals, first: np.ndarray, last: np.ndarray, secon
     q = np.add.reduceat(seg.q, bounds)[::2] / count
     measured = np.arctan2(-q, p)
     offset = np.arctan2(G, 0.0) - measured
+    ends = np.stack([last, first])
     for _ in range(2):  # the velocity change depends (weakly) on θ itself
-        terms = lever + [(distance, seg, offset)]
-        dv = (_velocity(terms, last) - _velocity(terms, first)) / seconds[:, None]
+        v = _velocity(lever + [(distance, seg, offset)], ends)
+        dv = (v[0] - v[1]) / seconds[:, None]
         offset = np.arctan2(G + dv[:, 1], dv[:, 0]) - measured
     offset -= 2 * np.pi * np.round((seg.phi[first] + offset) / (2 * np.pi))  # θ in (−180°, 180°]
     return _Orientation(offset, np.hypot(p, q) / np.hypot(dv[:, 0], G + dv[:, 1]))

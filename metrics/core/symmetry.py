@@ -52,5 +52,5 @@ class SymmetryTracker:
         inside = idx < hi[:, None]
         slots = values[np.minimum(idx, len(t) - 1)] if len(t) else 0.0
         picked = np.where(inside[:, :, None], slots, 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return picked.sum(axis=1) / (hi - lo)[:, None]
+        count = (hi - lo)[:, None]
+        return picked.sum(axis=1) / np.where(count > 0, count, np.nan)

@@ -62,10 +62,11 @@ class ZoneTable:
     def labels(self, bands: np.ndarray, kickback_deg: np.ndarray,
                knee_elevation_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Below / in / above each stride's band zone: (kickback labels, knee elevation labels)."""
-        names, inverse = np.unique(bands, return_inverse=True)
+        names = bands.tolist()
+        zones = {name: self.band(name) for name in set(names)}
         out = []
         for metric, values in (("kickback", kickback_deg), ("knee_elevation", knee_elevation_deg)):
-            bounds = np.array([self.band(str(name))[metric] for name in names]).reshape(-1, 2)[inverse]
+            bounds = np.array([zones[name][metric] for name in names]).reshape(-1, 2)
             above = np.where(values > bounds[:, 1], "above", "in")
             out.append(np.where(values < bounds[:, 0], "below", above))
         return out[0], out[1]
