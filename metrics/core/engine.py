@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import lfilter
 
 from metrics.core import calibration as cal
@@ -198,9 +199,8 @@ class _BlockCalibration:
         # Sums over the last AXIS_BLOCKS blocks, always adding the same blocks in the same order.
         moments = np.concatenate([self.moments, moments])
         counts = np.concatenate([self.counts, counts])
-        window = np.lib.stride_tricks.sliding_window_view
-        moment_sum = window(moments, AXIS_BLOCKS, axis=0).sum(axis=-1)
-        count_sum = window(counts, AXIS_BLOCKS, axis=0).sum(axis=-1)
+        moment_sum = sliding_window_view(moments, AXIS_BLOCKS, axis=0).sum(axis=-1)
+        count_sum = sliding_window_view(counts, AXIS_BLOCKS, axis=0).sum(axis=-1)
         self.moments, self.counts = moments[-(AXIS_BLOCKS - 1):], counts[-(AXIS_BLOCKS - 1):]
         self.standing = standing
         self._unchanged = self._stacked(*self.frames([]))
@@ -464,8 +464,7 @@ class _Segment:
         reason = np.where(reason == "", _not_running(batch, end - start, rate), reason)
         unbounded = uncertainty["kickback"] > UNBOUNDED_DEG
         reason = np.where((reason == "") & unbounded, "peak_unbounded", reason)
-        for name, count in zip(*np.unique(reason[reason != ""], return_counts=True), strict=True):
-            skipped[str(name)] += int(count)
+        skipped.update(reason[reason != ""].tolist())
         keep = reason == ""
         quality["waited"] = settled.waited[done]
         quality["contact_in_gap"] = waiting.contact_in_gap[done]
@@ -487,7 +486,7 @@ class _Segment:
         # neighbours give it, once anchored (`_not_running`), not with its own.
         peaks = peak_samples(*signals, toe, end)
         running = _running_shape(signals, start, toe, end, peaks["kickback"], own_k, rate)
-        contact_in_gap = self._unobserved(start) | self._unobserved(end)
+        contact_in_gap = self._unobserved(np.stack([start, end])).any(axis=0)
         trusted = plausible & (faults == "") & self._observed(first, last, start) & ~contact_in_gap
         own = trusted & running
         oldest = min([int(start[0]) + off, *self.waiting[leg].start[:1].tolist()])
