@@ -89,8 +89,9 @@ def _orientation(seg: SegmentSignals, first: np.ndarray, last: np.ndarray, secon
     measured = np.arctan2(-q, p)
     offset = np.arctan2(G, 0.0) - measured
     ends = np.stack([last, first])
+    lever_v = _velocity(lever, ends)  # the proximal segments' part, whatever this k
     for _ in range(2):  # the velocity change depends (weakly) on θ itself
-        v = _velocity(lever + [(distance, seg, offset)], ends)
+        v = lever_v + _velocity([(distance, seg, offset)], ends)
         dv = (v[0] - v[1]) / seconds[:, None]
         offset = np.arctan2(G + dv[:, 1], dv[:, 0]) - measured
     offset -= 2 * np.pi * np.round((seg.phi[first] + offset) / (2 * np.pi))  # θ in (−180°, 180°]

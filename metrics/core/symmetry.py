@@ -33,7 +33,7 @@ class SymmetryTracker:
         own_lag = np.where(side == 0, 0.0, OTHER_LEG_LAG_S)
         left = self._window_mean(0, t_end - WINDOW_S, t_end - own_lag)
         right = self._window_mean(1, t_end - WINDOW_S, t_end - (OTHER_LEG_LAG_S - own_lag))
-        if len(t_end):
+        if max(len(t) for t in self._t) > 4 * MAX_IN_WINDOW:  # keep the last 10 s, now and then
             newest = max(t[-1] for t in self._t if len(t))
             for leg in (0, 1):
                 keep = self._t[leg] > newest - 2 * WINDOW_S
