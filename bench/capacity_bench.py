@@ -55,6 +55,7 @@ from metrics.simulator import SENSORS, Phase, simulate  # noqa: E402
 from tests.ingest.live_server import cpu_seconds, free_port, login_cookie, prepare_demo, start_server  # noqa: E402
 
 RATE, FRAME = 200, 20  # samples a second, samples a frame of the fixed framing (100 ms)
+ACK_WAIT_S = 10.0  # a station waits this long at most for its last acks
 RANGES = (32, 2000)
 MIDNIGHT = time.time() // 86400 * 86400  # sample indices count from here (uint32 frames)
 POSTGRES = os.environ.get("POSTGRES_SERVER", "postgres://postgres@127.0.0.1:5432")  # --scale-out
@@ -95,13 +96,17 @@ def frame_plan(loop: np.ndarray, runners: list[int], first: int, last: int, stri
 
 
 async def station(port: int, token: str, share: list[int], count: int, loop: np.ndarray, start: float,
-                  stop: float, strides: bool) -> None:
-    """One station socket streaming the runners with indices `share` of `count` leggings."""
+                  stop: float, strides: bool) -> tuple[int, int]:
+    """One station socket streaming the runners with indices `share` of `count` leggings; like the
+    agent, it closes once every frame is acknowledged (or ACK_WAIT_S after its last frame).
+    Returns (samples sent, frames never acknowledged)."""
     async with websockets.connect(f"ws://127.0.0.1:{port}/ws/ingest/", max_size=2**24,
                                   additional_headers={"Authorization": f"Bearer {token}"}) as ws:
         leggings = json.loads(await ws.recv())["hello"]["leggings"][:count]
         seq = {leggings[k]["ble_address"]: leggings[k]["next_seq"] for k in share}
-        drain = asyncio.create_task(_drain(ws))
+        acked = {address: next_seq - 1 for address, next_seq in seq.items()}
+        drain = asyncio.create_task(_drain(ws, acked))
+        sent = 0
         first = int((start - MIDNIGHT) * RATE)  # the sample clock is the wall clock since midnight
         plan = frame_plan(loop, share, first, int((stop - MIDNIGHT) * RATE), strides)
         for end, k, at in plan:  # the agent spools and sends new frames every COMMIT_S
@@ -112,12 +117,19 @@ async def station(port: int, token: str, share: list[int], count: int, loop: np.
             await ws.send(frames.encode(frames.SampleFrame(
                 address, seq[address], at, RATE, *RANGES, np.arange(end - at, dtype=np.uint16), rows)))
             seq[address] += 1
+            sent += end - at
+        waited = time.monotonic()
+        while any(acked[a] < seq[a] - 1 for a in seq) and time.monotonic() - waited < ACK_WAIT_S:
+            await asyncio.sleep(0.05)
         drain.cancel()
+        return sent, sum(seq[a] - 1 - acked[a] for a in seq)
 
 
-async def _drain(ws) -> None:
-    async for _ in ws:  # acks and errors: read, not needed here
-        pass
+async def _drain(ws, acked: dict[str, int]) -> None:
+    """Note each leggings' acknowledged seq (errors are read and dropped)."""
+    async for message in ws:
+        for address, seq in json.loads(message).get("ack", {}).items():
+            acked[address] = max(acked.get(address, -1), seq)
 
 
 def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, scale_out: bool,
@@ -144,18 +156,18 @@ def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, 
             return (time.monotonic(), sum(cpu_seconds(s.pid) for s in servers), service_cpu(),
                     own.ru_utime + own.ru_stime)
 
-        async def sending() -> tuple[float, ...]:  # CPU over the sending, not the tablets' drain
-            await asyncio.gather(*(station(ports[i % len(ports)], token, share, runners, loop, start, stop, strides)
-                                   for i, share in enumerate(shares)))
+        async def sent_cpu() -> tuple[float, ...]:  # CPU over the sending, not the acks' or tablets' wait
+            await asyncio.sleep(max(0.0, stop + COMMIT_S - time.time()))
             return cpu_now()
 
         async def everything():  # stations and tablets spread over the processes in turn
-            return (await asyncio.gather(
-                sending(), *(tablet(ports[i % len(ports)], cookie, board, stop, drain=3.0)
-                             for i, board in enumerate(boards))))[0]
+            return await asyncio.gather(
+                sent_cpu(), asyncio.gather(*(station(ports[i % len(ports)], token, share, runners, loop, start,
+                                                     stop, strides) for i, share in enumerate(shares))),
+                *(tablet(ports[i % len(ports)], cookie, board, stop, drain=3.0) for i, board in enumerate(boards)))
 
         before = cpu_now()
-        after = asyncio.run(everything())
+        after, streamed, *_ = asyncio.run(everything())
         elapsed = after[0] - before[0]
         cpu, services, load = ((later - earlier) / elapsed for earlier, later in zip(before[1:], after[1:],
                                                                                         strict=True))
@@ -166,12 +178,14 @@ def run(runners: int, stations: int, tablets: int, seconds: float, debug: bool, 
             latency, samples = outcome(con, [a for board in boards for a in board], MIDNIGHT, RATE)
             missing = _missing(con, boards, start + 3.0, stop - 1.0)
         latency = latency[np.arange(len(latency)) >= len(latency) // 5]  # past the first fifth: warm
-        sent = runners * RATE * seconds
+        sent, unacked = (sum(column) for column in zip(*streamed, strict=True))
+        stored = "all" if samples == sent else f"{samples / sent:.1%}"
+        stored += f" of sent{f', {unacked} frames unacknowledged' if unacked else ''}"
         if not len(latency):
-            return f"| {runners} | {stations} | {tablets} | {samples / sent:.0%} stored | no strides arrived | | |"
+            return f"| {runners} | {stations} | {tablets} | {stored} | no strides arrived | | |"
         extra = f" | {100 * services:.0f}% | {missing}" if scale_out else ""
-        return (f"| {runners} | {stations} | {tablets} | {4 * samples / seconds:,.0f} ({samples / sent:.0%} "
-                f"of sent) | {100 * cpu:.0f}% ({100 * cpu / runners:.2f}% a runner) | "
+        return (f"| {runners} | {stations} | {tablets} | {4 * samples / seconds:,.0f} ({stored}) "
+                f"| {100 * cpu:.0f}% ({100 * cpu / runners:.2f}% a runner) | "
                 f"{1000 * np.percentile(latency, 50):.0f} / {1000 * np.percentile(latency, 99):.0f} ms "
                 f"({len(latency)} strides) | {100 * load:.0f}%{extra} |")
 
