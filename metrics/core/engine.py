@@ -383,7 +383,7 @@ class _Segment:
         return (w, phi, *turned_force(f_a, f_b, phi))
 
     def _twist(self, long_axis_rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """cos ψ and sin ψ (float32) of each sensor's twist ψ: the long-axis rate integrated,
+        """cos ψ and sin ψ (computed in float32) of each sensor's twist ψ: the long-axis rate integrated,
         minus its slow mean m (a first-order high-pass).
 
         With steps s = rate·dt, the integral r and m[n] = (1 − α)·m[n−1] + α·r[n], the
@@ -392,8 +392,8 @@ class _Segment:
         steps = long_axis_rate * (np.radians(1.0) / self.rate)
         alpha = 1 / (TWIST_TAU_S * self.rate)
         twist, self.twist_state = lfilter([1 - alpha], [1, alpha - 1], steps, axis=1, zi=self.twist_state)
-        twist = twist.astype(np.float32)  # float32 trig: 1e-7 rad is plenty
-        return np.cos(twist), np.sin(twist)
+        twist = twist.astype(np.float32)  # float32 trig: 1e-7 rad is plenty; widened once (exactly)
+        return np.cos(twist).astype(np.float64), np.sin(twist).astype(np.float64)  # for 8 products
 
     def _gyro_faults(self, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per leg and sample: a gyro repeated its previous sample on every axis (flat), or held

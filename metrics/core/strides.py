@@ -54,7 +54,7 @@ class SegmentSignals:
 def turned_force(f_a: np.ndarray, f_b: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(P, Q): the sagittal specific force (long a, forward b) turned by the integrated angle φ."""
     phi32 = phi.astype(np.float32)  # float32 trig: 1e-7 rad is plenty
-    sin, cos = np.sin(phi32), np.cos(phi32)
+    sin, cos = np.sin(phi32).astype(np.float64), np.cos(phi32).astype(np.float64)  # widened once, exactly
     return f_a * sin + f_b * cos, f_a * cos - f_b * sin
 
 
