@@ -129,6 +129,14 @@ def test_a_zone_change_redraws_the_band_and_the_words_at_once(demo_server, page_
             && document.querySelector("{tile}").dataset.flag === 'above'; }}""", timeout=10_000)
     assert "Kickback" in board.locator(f"{tile} .flag").inner_text()
     assert shown in ("easy", "steady", "tempo", "fast", "sprint")
+    # A band at the scale's very end (41–42° of 40–160°) is labelled once, on the scale.
+    scale, labels = board.evaluate(f"""() => {{
+        const box = document.querySelector("{tile} [data-metric=kickback]");
+        const edges = (el) => {{ const r = el.getBoundingClientRect(); return [r.left, r.right]; }};
+        return [edges(box.querySelector('.scale')), [...box.querySelectorAll('.zone span')]
+            .filter(s => s.textContent).map(s => [s.textContent, ...edges(s)])]; }}""")
+    assert [text for text, _, _ in labels] == ["41–42"]
+    assert all(scale[0] <= left and right <= scale[1] for _, left, right in labels)
     screenshot(board, "live-board-zone-changed")
 
 

@@ -14,6 +14,7 @@ const STALE_S = 5;         // a last stride older than this is greyed out
 const SILENT_S = 10;       // … and a runner still said to be streaming is shown as "no data"
 const STATION_SILENT_S = 4;  // a station not heard from this long is offline (its server may have died)
 const SCALES = {kickback: [40, 160], knee_elevation: [0, 80]};
+const EDGE_PCT = 12;  // a zone label this close to an end of the scale (in % of it) goes inside
 const runners = new Map();   // id -> {name, status, zones, strides[], lastAt, flags, band, station, stationAt, tile}
 const dirty = new Set();
 
@@ -190,6 +191,18 @@ function draw() {
   ageTiles();
 }
 
+/* The zone's bounds under the scale, each outside its end of the band; near an end of the scale
+ * a label goes inside the band so it stays on the tile, and a narrow band there gets one label. */
+function labelZone(zoneEl, metric, lo, hi) {
+  const loInside = pct(metric, lo) < EDGE_PCT, hiInside = pct(metric, hi) > 100 - EDGE_PCT;
+  const joint = (loInside || hiInside) && pct(metric, hi) - pct(metric, lo) < EDGE_PCT;
+  const both = `${Math.round(lo)}–${Math.round(hi)}`;
+  zoneEl.classList.toggle("lo-inside", loInside);
+  zoneEl.classList.toggle("hi-inside", hiInside);
+  zoneEl.querySelector(".lo").textContent = joint && loInside ? both : joint ? "" : Math.round(lo);
+  zoneEl.querySelector(".hi").textContent = joint && loInside ? "" : joint ? both : Math.round(hi);
+}
+
 function drawMetric(runner, box, metric) {
   const last = runner.strides[runner.strides.length - 1];
   const [lo, hi] = runner.zones[runner.band || last?.pace_band || "steady"][metric];
@@ -198,8 +211,7 @@ function drawMetric(runner, box, metric) {
   zoneEl.style.width = `${pct(metric, hi) - pct(metric, lo)}%`;
   zoneEl.dataset.low = String(lo);
   zoneEl.dataset.high = String(hi);
-  zoneEl.querySelector(".lo").textContent = Math.round(lo);
-  zoneEl.querySelector(".hi").textContent = Math.round(hi);
+  labelZone(zoneEl, metric, lo, hi);
   for (const leg of Object.keys(LEGS)) {
     const stride = runner.strides.filter((s) => s.leg === leg).pop();
     const slot = box.querySelector(`.leg[data-leg="${leg}"]`);
