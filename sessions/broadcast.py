@@ -2,7 +2,8 @@
 
 The ingest connection collects each runner's new strides and status changes and sends
 them every TICK_S as one channel-layer message per squad group and per runner group
-(channels_redis drops past 100 queued messages per channel, so no per-sample traffic).
+(channels_redis drops past 100 queued messages per channel, so no per-sample traffic), each
+event encoded to JSON once, however many boards show it.
 Each stride event carries its number in the runner's session (ingest.live counts them across
 a process change), so a client that sees a gap asks for a backfill; status events are states
 (the next one or a backfill corrects a lost one) and carry no number.
@@ -14,6 +15,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import orjson
 from channels.layers import get_channel_layer
 
 from metrics.core import Stride
@@ -38,6 +40,17 @@ def stride_event(stride, session_id: int) -> dict:
         data["symmetry_pct"] = {"kickback": stride.kickback_symmetry_pct,
                                 "knee_elevation": stride.knee_elevation_symmetry_pct}
     return {**data, "session": session_id}
+
+
+def encode_events(events: list[dict]) -> list[bytes]:
+    """Each event's JSON (orjson: a NaN becomes null, which browsers parse)."""
+    return [orjson.dumps(event) for event in events]
+
+
+def tick_message(encoded: list[bytes]) -> dict:
+    """The channel-layer message of a tick: its events as JSON text, encoded once for every
+    board that receives it (the layer copies a message per receiver: a string costs it nothing)."""
+    return {"type": "live.tick", "events_json": (b"[" + b",".join(encoded) + b"]").decode()}
 
 
 @dataclass
@@ -86,13 +99,14 @@ class Broadcaster:
             return 0
         queued, self._queued = self._queued, defaultdict(list)
         layer = get_channel_layer()
-        per_squad: dict[int, list[dict]] = defaultdict(list)
+        per_squad: dict[int, list[bytes]] = defaultdict(list)
         for runner_id, events in queued.items():
-            await layer.group_send(runner_group(runner_id), {"type": "live.tick", "events": events})
+            encoded = encode_events(events)
+            await layer.group_send(runner_group(runner_id), tick_message(encoded))
             for squad_id in self._squads_of[runner_id]:
-                per_squad[squad_id].extend(events)
-        for squad_id, events in per_squad.items():
-            await layer.group_send(squad_group(squad_id), {"type": "live.tick", "events": events})
+                per_squad[squad_id].extend(encoded)
+        for squad_id, encoded in per_squad.items():
+            await layer.group_send(squad_group(squad_id), tick_message(encoded))
         now, arrivals, self._arrivals = time.monotonic(), self._arrivals, []
         for arrived in arrivals:
             operations.BROADCAST.observe(now - arrived)

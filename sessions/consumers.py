@@ -143,8 +143,9 @@ class LiveConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
         self.groups_joined.discard(group)
 
     async def live_tick(self, message: dict) -> None:
-        """A batch of numbered live events (strides, status) from an ingest connection."""
-        await self.send_json({"type": "tick", "events": message["events"]})
+        """A batch of numbered live events (strides, status) from an ingest connection, as JSON
+        (sessions.broadcast.tick_message)."""
+        await self.send(text_data=f'{{"type": "tick", "events": {message["events_json"]}}}')
 
     async def live_presence(self, message: dict) -> None:
         """A station is connected and these runners come through it (Broadcaster.presence)."""

@@ -7,6 +7,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from athletes import services
+from sessions.broadcast import encode_events, tick_message
 from sessions.groups import runner_group, squad_group
 from stridesite.asgi import application
 from tests.busy_thread import occupy_the_database_thread
@@ -61,7 +62,7 @@ async def test_coach_subscribes_to_own_squad_and_receives_events(world):
     assert [r["name"] for r in backfill["runners"]] == ["Alice", "Arno"]
     events = [{"kind": "stride", "runner": world.alice.pk, "seq": 1, "stride": {"kickback_deg": 101.5}}]
     await get_channel_layer().group_send(squad_group(world.squad_a.pk),
-                                         {"type": "live.tick", "events": events})
+                                         tick_message(encode_events(events)))
     assert await communicator.receive_json_from() == {"type": "tick", "events": events}
     await communicator.disconnect()
 
@@ -73,7 +74,7 @@ async def test_coach_cannot_subscribe_to_another_coachs_squad_or_runner(world):
         reply = await communicator.receive_json_from()
         assert reply["type"] == "error"
     await get_channel_layer().group_send(
-        squad_group(world.squad_b.pk), {"type": "live.tick", "events": [{"kind": "status"}]}
+        squad_group(world.squad_b.pk), tick_message(encode_events([{"kind": "status"}]))
     )
     assert await communicator.receive_nothing(timeout=0.2)
     await communicator.disconnect()
@@ -110,7 +111,7 @@ async def test_a_coach_watching_a_removed_runner_is_unsubscribed(world):
     reply = await communicator.receive_json_from()
     assert reply == {"type": "unsubscribed", "runner": world.arno.pk, "reason": "access revoked"}
     await get_channel_layer().group_send(
-        runner_group(world.arno.pk), {"type": "live.tick", "events": [{"kind": "status"}]}
+        runner_group(world.arno.pk), tick_message(encode_events([{"kind": "status"}]))
     )
     assert await communicator.receive_nothing(timeout=0.2)
     await communicator.disconnect()
@@ -245,7 +246,7 @@ async def test_a_tick_reaches_the_board_while_the_database_thread_is_busy(world)
     busy, release = await occupy_the_database_thread()
     events = [{"kind": "status", "runner": world.alice.pk, "status": "streaming"}]
     await get_channel_layer().group_send(squad_group(world.squad_a.pk),
-                                         {"type": "live.tick", "events": events})
+                                         tick_message(encode_events(events)))
     try:
         assert await communicator.receive_json_from(timeout=2) == {"type": "tick", "events": events}
     finally:
