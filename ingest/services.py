@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 import zlib
 from datetime import timedelta
@@ -59,7 +60,9 @@ class DeviceIngest:
     and acknowledged only once written.
     """
 
-    RECHECK_FRAMES = 100  # re-read permission and cursor every ~10 s of frames
+    # Re-read permission and cursor every 50-100 frames (~10 s of frames at most), staggered at
+    # random: a squad's leggings start together and would otherwise all re-read in the same trip.
+    RECHECK_FRAMES = 100
     FLUSH_FRAMES = 10
     FLUSH_S = 1.0
 
@@ -90,7 +93,7 @@ class DeviceIngest:
                                       .values_list("pk", flat=True))
         cursor, _ = IngestCursor.objects.get_or_create(leggings=leggings)
         self.next_seq = cursor.next_seq + len(self.pending)
-        self.frames_since_check = 0
+        self.frames_since_check = random.randrange(self.RECHECK_FRAMES // 2)
 
     def receive(self, frame: SampleFrame) -> tuple[int | None, list[tuple[int, Stride]], RunSession | None]:
         """Take a frame: (ack to send or None, the strides it completed with their numbers in the

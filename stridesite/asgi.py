@@ -1,5 +1,6 @@
 """ASGI entry point: Django for http, Channels consumers for websockets (served by daphne)."""
 
+import gc
 import os
 
 import django
@@ -21,3 +22,8 @@ from stridesite.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns)}
 )
+
+# What is loaded by now lives as long as the process: kept out of the collector's full passes,
+# which scanned it all (~180,000 objects: 55-63 ms every ~5 s at 100 live runners, a pause every
+# stride in flight waited through).
+gc.freeze()
