@@ -23,17 +23,26 @@ def demo_db(tmp_path_factory) -> tuple:
 
 
 @pytest.fixture(scope="session")
-def demo_server(demo_db):
+def demo_worker(demo_db):
+    """The background worker on the demo database (a test may hold it: SIGSTOP / SIGCONT)."""
+    worker = start_worker(demo_db[0])
+    yield worker
+    worker.terminate()
+    worker.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_db, demo_worker):
     """daphne serving the demo database, and the real agent streaming eight virtual runners
     (with radio fades) into it; yields (base_url, demo_password)."""
     db, demo = demo_db
     port = free_port()
-    server, worker = start_server(db, port), start_worker(db)
+    server = start_server(db, port)
     # Radio fades now and then, as at a real track: some strides come out low-quality.
     agent = start_agent(port, demo.token, db.parent / "spool.sqlite3", "--runners", "8", "--fade-every", "3",
                         output=subprocess.DEVNULL)
     yield f"http://127.0.0.1:{port}", demo.password
-    for process in (agent, worker, server):
+    for process in (agent, server):
         process.terminate()
         process.wait(timeout=10)
 

@@ -1,6 +1,9 @@
 """History in a real browser: a runner's sessions, a session's charts and a picked stride,
 a coach's zone edit."""
 
+import os
+import signal
+
 import pytest
 
 from tests.browser.conftest import screenshot
@@ -47,7 +50,7 @@ def test_coach_edits_a_zone(demo_server, page_at):
     screenshot(page, "history-zones")
 
 
-def test_runner_uploads_a_recording(demo_server, page_at, tmp_path):
+def test_runner_uploads_a_recording(demo_server, demo_worker, page_at, tmp_path):
     import numpy as np
 
     from metrics.core import Recording, write_csv
@@ -68,11 +71,16 @@ def test_runner_uploads_a_recording(demo_server, page_at, tmp_path):
     page.wait_for_selector(".errorlist")
     assert "line 1: missing columns" in page.locator(".errorlist").inner_text()
     page.set_input_files("input[name=file]", str(path))
-    page.click("#upload-form button")
-    # The request returns once the file is stored: the session page follows the background work …
-    page.wait_for_selector("#upload-status")
-    assert "analysed in the background" in page.content()
-    screenshot(page, "history-upload-progress")
+    # The request returns once the file is stored: the session page follows the background work
+    # (the worker held meanwhile: it analyses this file faster than the page loads) …
+    os.kill(demo_worker.pid, signal.SIGSTOP)
+    try:
+        page.click("#upload-form button")
+        page.wait_for_selector("#upload-status")
+        assert "analysed in the background" in page.content()
+        screenshot(page, "history-upload-progress")
+    finally:
+        os.kill(demo_worker.pid, signal.SIGCONT)
     # … and shows the result when the worker is done.
     page.wait_for_function("document.getElementById('chart-kickback')?.dataset.ready === 'true' "
                            "&& !document.getElementById('upload-status')", timeout=60_000)
