@@ -321,9 +321,8 @@ class _Segment:
         ws, phi, p, q = self._signals(*self._project(channels, filled))
         self.tail = np.concatenate([self.tail, channels[:, -self.cal.block:]], axis=1)[:, -self.cal.block:]
         shank_accel = channels.reshape(4, 6, -1)[1::2, :3].reshape(6, -1)
-        for name, new in (("shank_accel", shank_accel), ("ws", ws), ("phi", phi), ("p", p),
-                          ("q", q), ("filled", filled), ("clipped", clipped), ("flat", flat),
-                          ("rail", rail)):
+        new_samples = (shank_accel, phi, p, q, ws, filled, clipped, flat, rail)  # as _BUFFERS
+        for name, new in zip(_BUFFERS, new_samples, strict=True):
             setattr(self, name, self._buffers[name].append(new))
 
     def _project(self, channels: np.ndarray, filled: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
